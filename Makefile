@@ -1,0 +1,103 @@
+# dispatch-cts: build, run and install.
+#
+#   make            build/dispatch-cts and build/backends/*.so
+#   make run        build, then check the bundled backends and print the matrix
+#   make check      the same as ./run_tests.sh
+#   make install    PREFIX=/usr/local DESTDIR=... (binary, header, pkg-config,
+#                   bundled backends)
+#   make clean
+#
+# Every backend is a directory under backends/ (except common/ and mutants/);
+# its *.c files, plus backends/common/*.c, become build/backends/NAME.so.
+# Cases are every cases/*.c; the harness is every harness/*.c.
+
+CC      ?= cc
+BUILD   ?= build
+VERSION := 1.0.0
+PREFIX  ?= /usr/local
+DESTDIR ?=
+
+WARN    := -Wall -Wextra -Werror
+CFLAGS  ?= -O2 -g
+ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
+             -DDCTS_VERSION='"$(VERSION)"' \
+             -Ispec -Icases -Iharness -Ibackends/common
+LDLIBS  := -ldl -lpthread -lm
+SO_FLAGS = -fPIC -fvisibility=hidden
+
+BACKENDS  := $(filter-out common mutants,$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
+BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
+COMMON_SRC := $(wildcard backends/common/*.c)
+
+HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
+CASES_SRC   := $(wildcard cases/*.c)
+LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC) $(CASES_SRC)) \
+           $(BUILD)/obj/gen/clauses.o
+# The reference backend is also linked into the harness as its default,
+# under another entry name so a dlopened backend never collides with it.
+EMBED_OBJ := $(patsubst %.c,$(BUILD)/obj/embed/%.o,$(wildcard backends/select/*.c) $(COMMON_SRC))
+
+UNIT_SRC  := $(wildcard tests/unit/*.c)
+UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
+
+HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
+
+.PHONY: all run check install uninstall clean unit
+all: $(BUILD)/dispatch-cts $(BACKEND_SO)
+
+$(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/obj/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(BUILD)/obj/embed/%.o: %.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -DDC_ENTRY_NAME=dc_embedded_backend -c -o $@ $<
+
+# The clause table, extracted from the contract's headings.
+$(BUILD)/gen/clauses.c: spec/CONTRACT.md tools/gen-clauses.sh
+	@mkdir -p $(dir $@)
+	sh tools/gen-clauses.sh $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+# One shared object per backend directory.
+.SECONDEXPANSION:
+$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c) $(COMMON_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) $(LDLIBS)
+
+# Unit tests of the harness's own parts (cmocka).
+$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(LDLIBS)
+
+unit: $(UNIT_BIN)
+
+run: all
+	$(BUILD)/dispatch-cts $(BACKEND_SO)
+
+check:
+	./run_tests.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
+	    $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends $(DESTDIR)$(PREFIX)/lib/pkgconfig
+	install -m 755 $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
+	install -m 644 spec/dispatch_context.h $(DESTDIR)$(PREFIX)/include/dispatch_context.h
+	install -m 644 $(BACKEND_SO) $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends/
+	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
+	    spec/dispatch-cts.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
+
+uninstall:
+	rm -f $(DESTDIR)$(PREFIX)/bin/dispatch-cts $(DESTDIR)$(PREFIX)/include/dispatch_context.h \
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
+	rm -rf $(DESTDIR)$(PREFIX)/lib/dispatch-cts
+
+clean:
+	rm -rf $(BUILD) build-*

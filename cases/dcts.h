@@ -1,0 +1,230 @@
+/*
+ * dcts.h: the vocabulary conformance cases are written in.
+ *
+ * A case is a function taking a dcts_t.  Before it runs, the runtime has
+ * created a fresh context of the backend under test (t->ctx); after it
+ * returns (or fails) the runtime destroys that context and closes every fd
+ * and joins every helper thread the case asked it for.  A case never frees
+ * anything by hand except on purpose.
+ *
+ * Cases speak through a few macros:
+ *
+ *     CHECK(cond, "expected: ...", ...)   fail unless cond
+ *     OK(expr)                            fail unless expr returns 0
+ *     SKIP("reason", ...)                 not applicable to this backend
+ *
+ * A failure message says what was expected; the runtime adds what was
+ * observed: the sequence of dispatch_event and handler calls so far.
+ */
+#ifndef DCTS_H
+#define DCTS_H
+
+#include "dispatch_context.h"
+
+#include <stdarg.h>
+#include <stddef.h>
+
+/* ---- the case table ------------------------------------------------------ */
+
+typedef enum { DCTS_MUST, DCTS_SHOULD } dcts_level;
+
+typedef struct dcts dcts_t;
+
+typedef struct dcts_case {
+    const char *id;        /* "tmo-null-no-targets": unique, lower-case */
+    const char *clauses;   /* the clause ids it checks: "TMO-1 TMO-5" */
+    dcts_level level;      /* MUST: failure is FAIL; SHOULD: failure is WARN */
+    const char *summary;   /* one line, for --list and reports */
+    void (*run)(dcts_t *t);
+    double budget_s;       /* watchdog before --timeout-scale; 0 = 5 s */
+    const char *tags;      /* space-separated, e.g. "timing tcp"; may be NULL */
+} dcts_case;
+
+/* Each area file defines one array ending with an all-zero entry;
+ * cases/table.c strings them together. */
+extern const dcts_case dcts_cases_abi[];
+extern const dcts_case dcts_cases_timeout[];
+extern const dcts_case dcts_cases_events[];
+extern const dcts_case dcts_cases_dispatch[];
+extern const dcts_case dcts_cases_errors[];
+extern const dcts_case dcts_cases_filters[];
+extern const dcts_case dcts_cases_closing[];
+extern const dcts_case dcts_cases_limits[];
+
+/* The whole table, in order; *count receives its length. */
+const dcts_case *const *dcts_all_cases(size_t *count);
+const dcts_case *dcts_find_case(const char *id);
+
+/* The clauses of spec/CONTRACT.md (generated into build/gen/clauses.c). */
+typedef struct dcts_clause {
+    const char *id;        /* "TMO-1" */
+    const char *level;     /* "MUST", "SHOULD", "MAY" */
+    const char *text;      /* the one-line statement */
+} dcts_clause;
+extern const dcts_clause dcts_clauses[];   /* ends with an all-NULL entry */
+const dcts_clause *dcts_find_clause(const char *id);
+
+/* ---- running one case in the current process ----------------------------- */
+
+typedef enum {
+    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH
+} dcts_status;
+
+const char *dcts_status_name(dcts_status s);   /* "PASS", "FAIL", ... */
+
+/* Runs c against be here and now: creates a context, runs the case,
+ * destroys the context, releases the case's resources.  Returns PASS,
+ * FAIL (MUST case), WARN (SHOULD case) or SKIP, and a message in msg:
+ * the failure text with the clause, the observed calls and a rerun hint,
+ * or the skip reason.  rerun_hint is the command line to rerun this case
+ * alone (may be NULL).  TIMEOUT and CRASH are the harness's to give. */
+dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
+                         double timeout_scale, const char *rerun_hint,
+                         char *msg, size_t msglen);
+
+/* ---- inside a case: the state the runtime hands over --------------------- */
+
+struct dcts {
+    const dcts_case *c;
+    const dc_backend *be;
+    dc_context *ctx;         /* fresh context of be, destroyed after the case */
+    double scale;            /* --timeout-scale: multiply every tolerance */
+};
+
+/* Ending a case early.  They do not return. */
+__attribute__((noreturn, format(printf, 2, 3)))
+void dcts_fail(dcts_t *t, const char *fmt, ...);
+__attribute__((noreturn, format(printf, 2, 3)))
+void dcts_skip(dcts_t *t, const char *fmt, ...);
+
+#define CHECK(cond, ...)                                                   \
+    do { if (!(cond)) dcts_fail(t, __VA_ARGS__); } while (0)
+#define SKIP(...) dcts_skip(t, __VA_ARGS__)
+/* expr must return 0; otherwise the failure names expr and its value. */
+#define OK(expr)                                                           \
+    do { long dcts_rc_ = (long)(expr);                                     \
+         if (dcts_rc_ != 0)                                                \
+             dcts_fail(t, "expected: %s returns 0; observed: %ld (%s)",    \
+                       #expr, dcts_rc_, dcts_code_name(dcts_rc_));         \
+    } while (0)
+
+/* "-EINVAL", "DC_INTERRUPT", "0", "7": a readable name for a return code. */
+const char *dcts_code_name(long code);
+
+/* ---- probe targets -------------------------------------------------------- */
+
+typedef struct dcts_probe dcts_probe;
+
+/* What a probe does when called, after recording the call.  The return
+ * value is what dispatch_event returns (0 or a code to raise). */
+typedef int (*dcts_action)(dcts_t *t, dcts_probe *p,
+                           unsigned long r, unsigned long w, unsigned long e);
+
+struct dcts_probe {
+    dc_target target;        /* first member: what the backend sees */
+    unsigned magic;          /* DCTS_PROBE_LIVE, or _FREED once released */
+    char name[12];           /* "A", "B", ... as shown in traces */
+    int calls;               /* dispatch_event calls so far */
+    int calls_this_pass;     /* reset by dcts_dispatch before each call */
+    unsigned long r, w, e;   /* arguments of the last call */
+    unsigned long r_seen, w_seen, e_seen;  /* OR of all calls */
+    dcts_action action;      /* NULL: record only, return ret */
+    int ret;                 /* returned when action is NULL */
+    void *user;              /* for the action */
+    dcts_probe *other;       /* for actions that act on a second probe */
+};
+
+#define DCTS_PROBE_LIVE  0x1badcafeu
+#define DCTS_PROBE_FREED 0xdeadbeefu
+
+/* A new probe named name on fd (not registered yet).  Probes live until
+ * the case ends; there are at most DCTS_MAX_PROBES of them. */
+#define DCTS_MAX_PROBES 4096
+dcts_probe *dcts_probe_new(dcts_t *t, const char *name, int fd);
+
+/* "Frees" p the way an application would after socket_closed: p is
+ * poisoned, and any later dispatch_event on it is recorded as a
+ * use-after-free, which fails the case (DSP-6).  The memory stays mapped
+ * so the violation is detected instead of crashing. */
+void dcts_probe_free(dcts_t *t, dcts_probe *p);
+
+/* Number of calls the backend made on freed probes. */
+int dcts_use_after_free_count(dcts_t *t);
+
+/* ---- the operations, recorded --------------------------------------------- */
+
+/* Each forwards to t->be with t->ctx and returns what the backend returned. */
+int dcts_filter(dcts_t *t, dcts_probe *p, int r, int w, int e);
+int dcts_poll_filter(dcts_t *t, dcts_probe *p, unsigned long flags);
+int dcts_closed(dcts_t *t, int fd, dcts_probe *p_or_null);
+
+/* dispatch_once with a timeout in seconds (DCTS_NONE for NULL) and no
+ * handler; resets every probe's calls_this_pass first. */
+#define DCTS_NONE (-1.0e300)
+int dcts_dispatch(dcts_t *t, double timeout_s);
+/* The same with an explicit timeout pointer and handler. */
+int dcts_dispatch_full(dcts_t *t, const double *timeout_s,
+                       dc_error_handler handler, void *arg);
+
+/* A handler that records its call and returns the code in *(int *)arg
+ * (0 = handled); arg may be NULL (handled). */
+int dcts_recording_handler(void *arg, dc_target *o, int code);
+
+/* ---- the trace: what the backend did, for failure messages --------------- */
+
+/* Appends a line to the trace ("A.dispatch_event(r=0x1,w=0,e=0)").  The
+ * runtime records dispatch_event and handler calls by itself. */
+__attribute__((format(printf, 2, 3)))
+void dcts_trace(dcts_t *t, const char *fmt, ...);
+/* The trace so far, comma-separated, or "no calls". */
+const char *dcts_trace_text(dcts_t *t);
+/* Forgets the trace (e.g. after a setup phase). */
+void dcts_trace_clear(dcts_t *t);
+/* Number of handler calls recorded, and the last one's target and code. */
+int dcts_handler_calls(dcts_t *t, dc_target **last_o, int *last_code);
+
+/* ---- kernel objects, closed by the runtime when the case ends ----------- */
+
+/* AF_UNIX stream socketpair, both ends non-blocking. */
+void dcts_socketpair(dcts_t *t, int sv[2]);
+/* pipe, both ends non-blocking: p[0] read end, p[1] write end. */
+void dcts_pipe(dcts_t *t, int p[2]);
+/* A connected TCP pair on 127.0.0.1, both non-blocking. */
+void dcts_tcp_pair(dcts_t *t, int *client, int *server);
+/* A TCP listener on 127.0.0.1 (port in *port), non-blocking. */
+int dcts_tcp_listener(dcts_t *t, int *port);
+/* A port on 127.0.0.1 where nothing listens (for refused connects). */
+int dcts_closed_port(dcts_t *t);
+/* Tracks an fd the case made itself, so it is closed at the end. */
+int dcts_own_fd(dcts_t *t, int fd);
+/* Closes fd now and stops tracking it. */
+void dcts_close(dcts_t *t, int fd);
+/* Moves fd to number target (dup2, then close the old one); returns target. */
+int dcts_move_fd(dcts_t *t, int fd, int target);
+/* Raises RLIMIT_NOFILE to at least n, or SKIPs with the reason. */
+void dcts_need_nofile(dcts_t *t, long n);
+
+/* Writes one byte (fails the case if it cannot). */
+void dcts_write_byte(dcts_t *t, int fd);
+/* Reads and discards whatever is readable; returns the count (-1: error,
+ * 0: EOF). */
+long dcts_drain(int fd);
+/* Fills fd's send buffer until it would block. */
+void dcts_fill(dcts_t *t, int fd);
+/* True when fd is an open file descriptor. */
+int dcts_fd_is_open(int fd);
+
+/* ---- time ---------------------------------------------------------------- */
+
+/* Monotonic seconds. */
+double dcts_now(void);
+/* Milliseconds since since (a dcts_now value). */
+double dcts_ms_since(double since);
+/* A tolerance of ms milliseconds, scaled by --timeout-scale. */
+double dcts_tol_ms(dcts_t *t, double ms);
+/* Writes one byte to fd from a helper thread after ms milliseconds. */
+void dcts_write_later(dcts_t *t, int fd, double ms);
+/* Sleeps ms milliseconds. */
+void dcts_sleep_ms(double ms);
+
+#endif /* DCTS_H */
