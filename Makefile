@@ -37,12 +37,15 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC) $(CASES_SRC)) \
 # under another entry name so a dlopened backend never collides with it.
 EMBED_OBJ := $(patsubst %.c,$(BUILD)/obj/embed/%.o,$(wildcard backends/select/*.c) $(COMMON_SRC))
 
+# Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so.
+MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(wildcard backends/mutants/*.patch))
+
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
-.PHONY: all run check install uninstall clean unit
+.PHONY: all run check install uninstall clean unit mutants mutation-report
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
 $(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
@@ -78,6 +81,17 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(LDLIBS)
 
 unit: $(UNIT_BIN)
+
+$(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
+        $(wildcard backends/select/*.c backends/poll/*.c) $(COMMON_SRC) $(HEADERS)
+	@mkdir -p $(dir $@)
+	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
+
+mutants: $(MUTANT_SO)
+
+# The mutation score: every MUST clause has a mutant, every mutant caught.
+mutation-report: all mutants
+	tests/mutants.sh --report $(BUILD)
 
 run: all
 	$(BUILD)/dispatch-cts $(BACKEND_SO)

@@ -1,0 +1,142 @@
+/*
+ * registry.c: the fd-indexed table of registrations (see registry.h).
+ */
+#include "registry.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The first allocation: enough for a small program's fds without regrowth. */
+#define DCB_REGISTRY_MIN_SLOTS 64
+
+void dcb_registry_init(dcb_registry *reg, int fd_limit)
+{
+    memset(reg, 0, sizeof *reg);
+    /* "No limit" is INT_MAX, a number no kernel hands out as an fd: then
+     * every slot index fits an int, and one comparison checks both cases. */
+    reg->fd_limit = fd_limit > 0 ? fd_limit : INT_MAX;
+}
+
+void dcb_registry_destroy(dcb_registry *reg)
+{
+    free(reg->slot);                    /* CLS-6: only our own memory */
+    dcb_registry_init(reg, reg->fd_limit);
+}
+
+int dcb_check_target(const dc_target *o)
+{
+    return (o != NULL && o->dispatch_event != NULL) ? 0 : -EINVAL;   /* LIM-4 */
+}
+
+int dcb_registry_check_fd(const dcb_registry *reg, int fd)
+{
+    if (fd < 0)
+        return -EBADF;                  /* LIM-2 */
+    if (fd >= reg->fd_limit)
+        return -ERANGE;                 /* LIM-1: e.g. past an fd_set's bits */
+    return 0;
+}
+
+/* Makes slot[fd] exist.  Doubles the table so n registrations cost O(n)
+ * in all, but never past the limit: the bound is a promise of the table.
+ * On failure the old table is untouched. */
+static int grow_to_hold(dcb_registry *reg, int fd)
+{
+    size_t want = (size_t)fd + 1;
+    size_t size = reg->size > 0 ? reg->size : DCB_REGISTRY_MIN_SLOTS;
+
+    if (want <= reg->size)
+        return 0;
+    while (size < want)
+        size = size > SIZE_MAX / 2 ? want : size * 2;
+    if (size > (size_t)reg->fd_limit)
+        size = (size_t)reg->fd_limit;   /* fd < fd_limit, so want still fits */
+    if (size > SIZE_MAX / sizeof *reg->slot)
+        return -ENOMEM;
+
+    dcb_reg *slot = realloc(reg->slot, size * sizeof *slot);
+    if (slot == NULL)
+        return -ENOMEM;
+    memset(slot + reg->size, 0, (size - reg->size) * sizeof *slot);
+    reg->slot = slot;
+    reg->size = size;
+    return 0;
+}
+
+int dcb_registry_set(dcb_registry *reg, dc_target *o, unsigned long flags)
+{
+    int rc = dcb_check_target(o);
+
+    if (rc == 0)
+        rc = dcb_registry_check_fd(reg, o->fd);
+    if (rc == 0 && flags == 0)
+        rc = -EINVAL;                   /* 0 means removal: the caller's call */
+    if (rc == 0)
+        rc = grow_to_hold(reg, o->fd);
+    if (rc < 0)
+        return rc;
+
+    dcb_reg *slot = &reg->slot[o->fd];
+    if (slot->o == o) {
+        /* A filter change keeps the generation: a pass in progress masks
+         * its stale event by these new flags instead (DSP-5). */
+        slot->flags = flags;
+        return DCB_REG_CHANGED;
+    }
+    rc = slot->o == NULL ? DCB_REG_ADDED : DCB_REG_REPLACED;   /* FLT-4 */
+    if (slot->o == NULL)
+        reg->count++;
+    slot->o = o;
+    slot->flags = flags;
+    /* DSP-7: a new registration never inherits a pass's stale results. */
+    slot->generation = ++reg->last_generation;
+    return rc;
+}
+
+int dcb_registry_remove(dcb_registry *reg, int fd, const dc_target *o)
+{
+    if (fd < 0 || (size_t)fd >= reg->size)
+        return 0;                       /* never held: harmless (CLS-4) */
+    dcb_reg *slot = &reg->slot[fd];
+    if (slot->o == NULL || (o != NULL && slot->o != o))
+        return 0;                       /* CLS-5: leave another target alone */
+    memset(slot, 0, sizeof *slot);
+    reg->count--;
+    return 1;
+}
+
+int dcb_registry_filter(dcb_registry *reg, dc_target *o, unsigned long flags)
+{
+    int rc = dcb_check_target(o);       /* LIM-4, even for a removal */
+
+    if (rc < 0)
+        return rc;
+    if (flags == 0) {
+        /* FLT-1, FLT-6: all-false is removal, and removing what is not
+         * registered is harmless, so no fd check and always 0. */
+        dcb_registry_remove(reg, o->fd, o);
+        return 0;
+    }
+    rc = dcb_registry_set(reg, o, flags);
+    return rc < 0 ? rc : 0;
+}
+
+const dcb_reg *dcb_registry_lookup(const dcb_registry *reg, int fd)
+{
+    if (fd < 0 || (size_t)fd >= reg->size || reg->slot[fd].o == NULL)
+        return NULL;
+    return &reg->slot[fd];
+}
+
+int dcb_registry_end(const dcb_registry *reg)
+{
+    return (int)reg->size;              /* size <= fd_limit <= INT_MAX */
+}
+
+size_t dcb_registry_count(const dcb_registry *reg)
+{
+    return reg->count;
+}

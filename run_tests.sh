@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# run_tests.sh: installs what is missing, builds, runs every test.
+# The last line is "N passed, N failed"; the exit status is 0 only when
+# nothing failed.
+#
+#   ./run_tests.sh            everything
+#   JOBS=4 ./run_tests.sh     more parallel cases
+set -uo pipefail
+cd "$(dirname "$0")"
+
+# ---- dependencies: Debian packages -----------------------------------------
+# command-or-file  package
+DEPS=(
+  "cc:gcc"
+  "make:make"
+  "clang:clang"
+  "patch:patch"
+  "/usr/include/cmocka.h:libcmocka-dev"
+)
+
+missing=()
+for dep in "${DEPS[@]}"; do
+  what=${dep%%:*} pkg=${dep##*:}
+  if [[ $what == /* ]]; then [[ -e $what ]] || missing+=("$pkg")
+  else command -v "$what" >/dev/null 2>&1 || missing+=("$pkg"); fi
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+    echo "run_tests.sh: installing ${missing[*]}"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null ||
+      { echo "run_tests.sh: apt-get install failed"; echo "0 passed, 1 failed"; exit 1; }
+  else
+    echo "run_tests.sh: missing Debian packages; install them with:"
+    echo "  sudo apt-get install -y ${missing[*]}"
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+passed=0 failed=0
+pass() { passed=$((passed + 1)); echo "PASS  $*"; }
+fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
+LOG=build/test-logs
+step() { echo; echo "== $*"; }
+
+# ---- build -------------------------------------------------------------------
+step "build (gcc)"
+if make -j"$JOBS" all unit >build.log 2>&1; then pass "build with gcc"; rm -f build.log
+else cat build.log; fail "build with gcc"; echo "$passed passed, $failed failed"; exit 1; fi
+mkdir -p "$LOG"; mv -f build.log "$LOG/" 2>/dev/null
+
+step "build (clang)"
+if make -j"$JOBS" BUILD=build-clang CC=clang all unit >"$LOG/clang.log" 2>&1; then pass "build with clang"
+else tail -30 "$LOG/clang.log"; fail "build with clang"; fi
+
+# ---- unit tests of our own code (cmocka) --------------------------------------
+step "unit tests (cmocka)"
+for t in build/tests/*; do
+  [[ -x $t ]] || continue
+  name=$(basename "$t")
+  out=$("$t" 2>&1); rc=$?
+  n_ok=$(sed -n 's/^\[  PASSED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+  n_bad=$(sed -n 's/^\[  FAILED  \] \([0-9]*\) test.*/\1/p' <<<"$out" | tail -1)
+  passed=$((passed + ${n_ok:-0})); failed=$((failed + ${n_bad:-0}))
+  if ((rc != 0)); then
+    echo "$out" | grep -E 'FAILED|ERROR|Failure' | head -20
+    [[ -z $n_bad ]] && fail "unit: $name exited $rc"
+  fi
+  echo "unit: $name: ${n_ok:-0} passed, ${n_bad:-0} failed"
+done
+
+# ---- the contract is fully covered --------------------------------------------
+step "clause coverage"
+if build/dispatch-cts --check-coverage; then pass "every clause is named by a case"
+else fail "clause coverage"; fi
+
+# ---- the command line, as a user meets it -------------------------------------
+step "command line"
+tests/cli.sh build/dispatch-cts >"$LOG/cli.log" 2>&1
+while read -r verdict rest; do
+  case $verdict in PASS) pass "cli: $rest" ;; FAIL) fail "cli: $rest" ;; esac
+done <"$LOG/cli.log"
+
+# ---- conformance of the bundled backends --------------------------------------
+step "conformance of the bundled backends"
+for so in build/backends/*.so; do
+  name=$(basename "$so" .so)
+  build/dispatch-cts --jobs "$JOBS" --format tap -o "$LOG/$name.tap" "$so"
+  rc=$?
+  ok=$(grep -c '^ok ' "$LOG/$name.tap"); bad=$(grep -c '^not ok ' "$LOG/$name.tap")
+  passed=$((passed + ok)); failed=$((failed + bad))
+  grep -A12 '^not ok ' "$LOG/$name.tap" | head -60
+  if ((rc != 0 && bad == 0)); then fail "conformance: $name exited $rc"; fi
+  echo "conformance: $name: $ok ok, $bad not ok (exit $rc)"
+done
+
+echo
+echo "$passed passed, $failed failed"
+((failed == 0))

@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# mutants.sh [--report] BUILD_DIR: proves the suite bites.
+#
+# backends/mutants/MANIFEST names every mutant and the clauses it breaks:
+#     NAME  CLAUSE[,CLAUSE...]  what the defect is
+# Each mutant (build/mutants/NAME.so) is run on the cases that name one of
+# its clauses; it is caught when one of them ends FAIL, TIMEOUT or CRASH.
+# Also checked: every MUST clause of spec/CONTRACT.md has a mutant, and the
+# manifest and the patches agree.
+#
+# Without --report, prints one "PASS ..." or "FAIL ..." line per check (for
+# run_tests.sh).  With --report, prints the mutation score table.
+set -u
+report=0
+[[ ${1:-} == --report ]] && { report=1; shift; }
+BUILD=${1:-build}
+H=$BUILD/dispatch-cts
+MANIFEST=backends/mutants/MANIFEST
+JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
+SCALE=${DCTS_TIMEOUT_SCALE:-1}
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+
+verdict() { ((report)) || echo "$@"; }
+
+# ---- the manifest against the contract and the patches ------------------------
+must_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · MUST · .*/\1/p' spec/CONTRACT.md)
+manifest_lines=$(grep -v '^[[:space:]]*\(#\|$\)' "$MANIFEST")
+covered=0 uncovered=()
+for id in $must_clauses; do
+  if awk '{print $2}' <<<"$manifest_lines" | tr ',' '\n' | grep -qx "$id"; then
+    covered=$((covered + 1))
+  else
+    uncovered+=("$id")
+  fi
+done
+total_must=$(wc -w <<<"$must_clauses")
+if ((${#uncovered[@]} == 0)); then verdict "PASS every MUST clause ($total_must) has a mutant"
+else verdict "FAIL MUST clauses with no mutant: ${uncovered[*]}"; fi
+
+for p in backends/mutants/*.patch; do
+  n=$(basename "$p" .patch)
+  awk '{print $1}' <<<"$manifest_lines" | grep -qx "$n" ||
+    verdict "FAIL $p is not in $MANIFEST"
+done
+
+# ---- each mutant against the cases naming its clauses -------------------------
+caught=0 count=0 rows=()
+while read -r name clauses what; do
+  count=$((count + 1))
+  so=$BUILD/mutants/$name.so
+  if [[ ! -f $so ]]; then
+    verdict "FAIL mutant $name: $so was not built (patch missing or stale?)"
+    rows+=("$name|$clauses|NOT BUILT|")
+    continue
+  fi
+  filters=()
+  for c in ${clauses//,/ }; do filters+=(--filter "$c"); done
+  "$H" --format tap --jobs "$JOBS" --timeout-scale "$SCALE" "${filters[@]}" "$so" \
+      >"$tmp/$name.tap" 2>"$tmp/$name.err"
+  rc=$?
+  # Caught: a "not ok" that is not a TODO (WARN) line: FAIL, TIMEOUT, CRASH.
+  by=$(grep '^not ok ' "$tmp/$name.tap" | grep -v '# TODO' |
+       sed -E 's/^not ok [0-9]+ - ([^ ]+).*/\1/' | sed 's/^[^:]*://' | sort -u | tr '\n' ' ')
+  if [[ -n $by ]]; then
+    caught=$((caught + 1))
+    verdict "PASS mutant $name ($clauses) caught by: $by"
+    rows+=("$name|$clauses|caught|$by")
+  elif ((rc == 2)); then
+    # The harness refused to load it: for ABI-1 mutants that is the catch.
+    if grep -q 'ABI-1' <<<"$clauses"; then
+      caught=$((caught + 1))
+      verdict "PASS mutant $name ($clauses) refused by the loader: $(head -1 "$tmp/$name.err")"
+      rows+=("$name|$clauses|caught|loader: $(head -1 "$tmp/$name.err")")
+    else
+      verdict "FAIL mutant $name: load error: $(head -1 "$tmp/$name.err")"
+      rows+=("$name|$clauses|LOAD ERROR|")
+    fi
+  else
+    verdict "FAIL mutant $name ($clauses) survived: no case naming its clauses failed"
+    rows+=("$name|$clauses|SURVIVED|")
+  fi
+done <<<"$manifest_lines"
+
+if ((report)); then
+  printf '%-34s %-22s %-9s %s\n' MUTANT CLAUSES RESULT "CAUGHT BY"
+  for r in "${rows[@]}"; do
+    IFS='|' read -r n c res by <<<"$r"
+    printf '%-34s %-22s %-9s %s\n' "$n" "$c" "$res" "$by"
+  done
+  echo
+  echo "MUST clauses with a mutant: $covered/$total_must"
+  echo "mutants caught:             $caught/$count"
+  score=0
+  ((count > 0 && total_must > 0)) && score=$(( 100 * caught * covered / (count * total_must) ))
+  echo "mutation score:             $score%"
+fi
