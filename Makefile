@@ -115,3 +115,15 @@ uninstall:
 
 clean:
 	rm -rf $(BUILD) build-*
+
+# Fixture backends for the harness's unit tests: each tests/fixtures/*.c
+# becomes $(BUILD)/fixtures/*.so (descriptors broken in one way each).  The
+# tests find them next to themselves ($(BUILD)/tests/../fixtures) or in
+# $DCTS_FIXTURES.
+FIXTURE_SO := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/*.c))
+
+$(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $<
+
+$(UNIT_BIN): $(FIXTURE_SO)

@@ -50,6 +50,7 @@ extern const dcts_case dcts_cases_errors[];
 extern const dcts_case dcts_cases_filters[];
 extern const dcts_case dcts_cases_closing[];
 extern const dcts_case dcts_cases_limits[];
+extern const dcts_case dcts_cases_scale[];
 
 /* The whole table, in order; *count receives its length. */
 const dcts_case *const *dcts_all_cases(size_t *count);
@@ -138,9 +139,15 @@ struct dcts_probe {
 #define DCTS_PROBE_FREED 0xdeadbeefu
 
 /* A new probe named name on fd (not registered yet).  Probes live until
- * the case ends; there are at most DCTS_MAX_PROBES of them. */
-#define DCTS_MAX_PROBES 4096
+ * the case ends, whatever the case does with them. */
 dcts_probe *dcts_probe_new(dcts_t *t, const char *name, int fd);
+
+/* Ready-made actions. */
+int dcts_act_drain(dcts_t *t, dcts_probe *p,        /* reads what is there */
+                   unsigned long r, unsigned long w, unsigned long e);
+int dcts_act_forget_self(dcts_t *t, dcts_probe *p,  /* socket_closed(self),
+                                                       close, free */
+                         unsigned long r, unsigned long w, unsigned long e);
 
 /* "Frees" p the way an application would after socket_closed: p is
  * poisoned, and any later dispatch_event on it is recorded as a
@@ -150,6 +157,14 @@ void dcts_probe_free(dcts_t *t, dcts_probe *p);
 
 /* Number of calls the backend made on freed probes. */
 int dcts_use_after_free_count(dcts_t *t);
+
+/* A probe on one end of a fresh socketpair, not registered; the other
+ * end's fd goes to *peer when peer is not NULL. */
+dcts_probe *dcts_probe_on_socketpair(dcts_t *t, const char *name, int *peer);
+/* A probe on a fresh socketpair with one byte waiting to be read (so it is
+ * readable and writable), registered with interest (r, w, e); fails the
+ * case when the registration is refused. */
+dcts_probe *dcts_ready_probe(dcts_t *t, const char *name, int r, int w, int e);
 
 /* ---- the operations, recorded --------------------------------------------- */
 
@@ -201,6 +216,9 @@ int dcts_own_fd(dcts_t *t, int fd);
 void dcts_close(dcts_t *t, int fd);
 /* Moves fd to number target (dup2, then close the old one); returns target. */
 int dcts_move_fd(dcts_t *t, int fd, int target);
+/* A socketpair whose sv[0] is number fd, which must be free (e.g. just
+ * closed): for cases about a reused fd number.  Both ends non-blocking. */
+void dcts_socketpair_at(dcts_t *t, int sv[2], int fd);
 /* Raises RLIMIT_NOFILE to at least n, or SKIPs with the reason. */
 void dcts_need_nofile(dcts_t *t, long n);
 
@@ -213,6 +231,15 @@ long dcts_drain(int fd);
 void dcts_fill(dcts_t *t, int fd);
 /* True when fd is an open file descriptor. */
 int dcts_fd_is_open(int fd);
+/* Waits up to ms milliseconds, with poll(2), until fd reports any of
+ * events (POLLERR and POLLHUP always count) and returns the revents seen;
+ * fails the case as a harness problem if nothing shows.  Settles a
+ * condition still in flight (a TCP segment) before the backend is asked. */
+int dcts_await(dcts_t *t, int fd, int events, double ms);
+/* Sends one byte of urgent data (send MSG_OOB) on a connected TCP socket. */
+void dcts_send_urgent(dcts_t *t, int fd);
+/* Closes fd with SO_LINGER {1, 0}, so a TCP peer gets a RST (untracked). */
+void dcts_close_reset(dcts_t *t, int fd);
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -226,5 +253,20 @@ double dcts_tol_ms(dcts_t *t, double ms);
 void dcts_write_later(dcts_t *t, int fd, double ms);
 /* Sleeps ms milliseconds. */
 void dcts_sleep_ms(double ms);
+/* dispatch_once(ms) when nothing registered is ready: fails the case
+ * unless it returns 0 after sleeping at least 60% of ms.  A wait that ends
+ * at once means the backend still waits on an fd it reports to nobody (a
+ * busy loop); what names the situation for the message. */
+void dcts_expect_idle_wait(dcts_t *t, double ms, const char *what);
+/* SIGALRM every interval_us microseconds (handler installed without
+ * SA_RESTART, so waits see EINTR) until dcts_signal_storm_stop or the end
+ * of the case; returns nothing, counts deliveries. */
+void dcts_signal_storm(dcts_t *t, long interval_us);
+void dcts_signal_storm_stop(dcts_t *t);
+/* The same storm, ending by itself ms milliseconds from now (or at
+ * dcts_signal_storm_stop): a wait that a storm would stretch forever then
+ * still ends, and the case can measure how far it was stretched. */
+void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms);
+long dcts_signals_delivered(void);
 
 #endif /* DCTS_H */

@@ -31,6 +31,16 @@ int dcb_check_target(const dc_target *o)
     return (o != NULL && o->dispatch_event != NULL) ? 0 : -EINVAL;   /* LIM-4 */
 }
 
+int dcb_check_filter(const dc_target *o, unsigned long flags,
+                     unsigned long known)
+{
+    int rc = dcb_check_target(o);       /* LIM-4, even for a removal */
+
+    if (rc == 0 && (flags & ~known) != 0)
+        rc = -EINVAL;                   /* FLT-6: a bit we have no use for */
+    return rc;
+}
+
 int dcb_registry_check_fd(const dcb_registry *reg, int fd)
 {
     if (fd < 0)
@@ -106,6 +116,15 @@ int dcb_registry_remove(dcb_registry *reg, int fd, const dc_target *o)
     memset(slot, 0, sizeof *slot);
     reg->count--;
     return 1;
+}
+
+void dcb_registry_restore(dcb_registry *reg, int fd, const dcb_reg *saved)
+{
+    dcb_reg *slot = &reg->slot[fd];     /* the set made it exist */
+
+    reg->count -= slot->o != NULL;
+    reg->count += saved->o != NULL;
+    *slot = *saved;
 }
 
 int dcb_registry_filter(dcb_registry *reg, dc_target *o, unsigned long flags)

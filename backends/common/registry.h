@@ -56,6 +56,13 @@ void dcb_registry_destroy(dcb_registry *reg);
 /* LIM-4: 0, or -EINVAL for a NULL target or one with no dispatch_event. */
 int dcb_check_target(const dc_target *o);
 
+/* The checks that open every set_poll_dispatch_filter: the target as
+ * above (LIM-4), then -EINVAL when flags has a bit outside known, the
+ * backend's native flags (FLT-6 lets a backend refuse bits it does not
+ * know).  0 when both pass; nothing is changed either way. */
+int dcb_check_filter(const dc_target *o, unsigned long flags,
+                     unsigned long known);
+
 /* 0 if fd can be held; -EBADF when negative (LIM-2); -ERANGE at or past the
  * limit (LIM-1).  Exposed for backends that must ask the kernel first. */
 int dcb_registry_check_fd(const dcb_registry *reg, int fd);
@@ -69,6 +76,13 @@ int dcb_registry_set(dcb_registry *reg, dc_target *o, unsigned long flags);
  * Returns 1 if a registration was removed, 0 if not (unknown, out of range
  * or held by another target): removal is always harmless. */
 int dcb_registry_remove(dcb_registry *reg, int fd, const dc_target *o);
+
+/* Undoes a dcb_registry_set that the kernel then refused (epoll_ctl
+ * failed): slot fd gets back exactly what saved holds, a copy taken with
+ * dcb_registry_lookup just before the set (all zero for a slot that was
+ * free), generation included, so events tagged with the old generation
+ * still match.  fd must be one the set succeeded on. */
+void dcb_registry_restore(dcb_registry *reg, int fd, const dcb_reg *saved);
 
 /* The common body of set_poll_dispatch_filter once the backend has checked
  * its own flag bits: flags 0 removes o from o->fd (FLT-1, FLT-6; 0 even

@@ -1,0 +1,42 @@
+/*
+ * frame.h: the frame around one dispatch_once, shared by every backend.
+ *
+ * Whatever the mechanism, dispatch_once starts the same way (refuse
+ * nesting, refuse a bad timeout) and, for the waits that count in
+ * milliseconds (poll, epoll_wait), survives signals the same way.  Those
+ * steps live here so that no backend has its own copy of them.
+ */
+#ifndef DCB_FRAME_H
+#define DCB_FRAME_H
+
+#include "dispatch_context.h"
+#include "timeout.h"
+
+/* The start of every dispatch_once, in this order:
+ *   DSP-9  -EBUSY when *in_dispatch is set: a nested call returns at once,
+ *          waiting for and calling nothing;
+ *   TMO-7  -EINVAL for a NaN, infinite or negative timeout, before any wait;
+ * otherwise sets *in_dispatch, puts the wait in seconds in *wait_s (NULL is
+ * 0, TMO-1; huge values are clamped, TMO-6) and returns 0.  The caller then
+ * runs its pass and must call dcb_dispatch_end whichever way it ends
+ * (ERR-8: no "inside a pass" state may survive the call). */
+int dcb_dispatch_begin(int *in_dispatch, const double *timeout_s,
+                       double *wait_s);
+
+/* The end of every dispatch_once that dcb_dispatch_begin let through. */
+void dcb_dispatch_end(int *in_dispatch);
+
+/* A wait that takes a timeout in milliseconds, with its own state in arg.
+ * Returns like the system call: a count >= 0, or -1 with errno set. */
+typedef int (*dcb_wait_ms_fn)(void *arg, int timeout_ms);
+
+/* Calls wait with the time left until deadline, in whole milliseconds
+ * rounded up (TMO-5; 0 stays 0, TMO-1; clamped, TMO-6), computed afresh for
+ * every call (TMO-8).  When a signal interrupts it (EINTR), waits again for
+ * only what is left, and returns 0 once nothing is left: never -EINTR and
+ * never a restarted full timeout (TMO-9).  Returns the wait's count (>= 0;
+ * when 0, the wait's results must not be read), or a negative errno for any
+ * other failure (TMO-10: the results of a failed wait are never used). */
+int dcb_wait_ms(const dcb_deadline *deadline, dcb_wait_ms_fn wait, void *arg);
+
+#endif /* DCB_FRAME_H */

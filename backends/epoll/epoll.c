@@ -1,0 +1,402 @@
+/*
+ * epoll.c: a backend built on epoll(7), level-triggered.
+ *
+ * The kernel keeps the interest list, so a pass costs in proportion to the
+ * fds that are ready, not to those registered: epoll_wait hands back only
+ * the ready ones, and every filter call is at most one epoll_ctl.  The
+ * registry (backends/common) stays the authority on who holds which fd;
+ * the kernel's list is kept in step with it.
+ *
+ * Each kernel entry carries a tag in epoll_event.data.u64: the fd in the
+ * low 32 bits, the registration's generation in the high 32.  That matters
+ * because epoll registers a *file*, not an fd number.  When the caller
+ * closes an fd before socket_closed (legal, CLS-1) while a dup of the file
+ * lives on (a forked child, a dup2), EPOLL_CTL_DEL can no longer name the
+ * entry, and the kernel keeps reporting it.  Its tag then matches no
+ * registration: the pass skips it (CLS-2, DSP-7), and since nothing but
+ * closing the epoll fd removes such an entry, the backend rebuilds its
+ * epoll fd from the registry so the orphan cannot make every wait return
+ * at once (LIM-3: no spin).  Rebuilding costs O(registered), but only
+ * happens after that sequence (close first, with a dup alive, then an
+ * event on the orphan).
+ *
+ * One dispatch_once goes:
+ *
+ *   1. refuse nesting, check the timeout         (DSP-9, TMO-7; frame.h)
+ *   2. epoll_wait, retrying after signals        (TMO-1..10; frame.h)
+ *   3. snapshot what is ready, dropping orphans  (EVT-*, DSP-5..7, CLS-2)
+ *   4. walk the snapshot, re-checking before each call   (deliver.h)
+ *
+ * Each rule of spec/CONTRACT.md is named beside the code that keeps it.
+ */
+#include "dispatch_context.h"
+#include "array.h"
+#include "deliver.h"
+#include "frame.h"
+#include "registry.h"
+#include "timeout.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+/* The native flags of each field, as in CONTRACT.md's model table (EVT-2,
+ * EVT-9).  EPOLLRDHUP is part of R: it comes with the EPOLLIN of a peer's
+ * shutdown and tells it apart from data. */
+#define EPL_READ    ((unsigned long)(EPOLLIN | EPOLLPRI | EPOLLRDHUP))
+#define EPL_WRITE   ((unsigned long)EPOLLOUT)
+#define EPL_EXCEPT  ((unsigned long)(EPOLLERR | EPOLLHUP))
+#define EPL_KNOWN   (EPL_READ | EPL_WRITE | EPL_EXCEPT)
+
+/* The most events one epoll_wait may be asked for (the kernel refuses
+ * more with EINVAL). */
+#define EPL_MAX_EVENTS ((size_t)INT_MAX / sizeof(struct epoll_event))
+
+struct dc_context {
+    dcb_registry reg;               /* fd -> {target, flags, generation} */
+    int epfd;                       /* ours: the only fd we ever close (CLS-7) */
+    struct epoll_event *events;     /* epoll_wait's output, reused per wait */
+    size_t nevents;                 /* its size: >= registrations at a wait */
+    int in_dispatch;                /* DSP-9: a dispatch_once is running */
+};
+
+/* ---- tags ------------------------------------------------------------------ */
+
+static uint64_t make_tag(int fd, unsigned generation)
+{
+    return (uint64_t)generation << 32 | (uint32_t)fd;
+}
+
+static int tag_fd(uint64_t tag)
+{
+    return (int)(uint32_t)tag;
+}
+
+static unsigned tag_generation(uint64_t tag)
+{
+    return (unsigned)(tag >> 32);
+}
+
+/* ---- the kernel's interest list -------------------------------------------- */
+
+/* What reaches the kernel: the request bits only.  EPOLLERR and EPOLLHUP
+ * are reported whatever the mask, so an E-only interest is added with
+ * events 0 and still hears them (FLT-7).  No EPOLLET, no EPOLLONESHOT: the
+ * contract is level-triggered (DSP-2). */
+static uint32_t kernel_events(unsigned long flags)
+{
+    return (uint32_t)(flags & (EPL_READ | EPL_WRITE));
+}
+
+static int ctl(int epfd, int op, int fd, unsigned long flags, unsigned gen)
+{
+    struct epoll_event ev = { .events = kernel_events(flags) };
+
+    ev.data.u64 = make_tag(fd, gen);
+    return epoll_ctl(epfd, op, fd, &ev) == 0 ? 0 : -errno;
+}
+
+/* Files the registration of fd with the kernel by op (ADD or MOD).  One
+ * call, except when the kernel's list disagrees with ours because an fd was
+ * closed behind our back (LIM-3): MOD then finds no entry for the file now
+ * on fd (ENOENT: the number was reused) and ADD is right; ADD finds one
+ * (EEXIST: the same file came back on the same number while an old entry
+ * survived) and MOD is right. */
+static int kernel_file(const dc_context *ctx, int op, int fd)
+{
+    const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
+    int rc = ctl(ctx->epfd, op, fd, reg->flags, reg->generation);
+
+    if (rc == -ENOENT && op == EPOLL_CTL_MOD)
+        rc = ctl(ctx->epfd, EPOLL_CTL_ADD, fd, reg->flags, reg->generation);
+    else if (rc == -EEXIST && op == EPOLL_CTL_ADD)
+        rc = ctl(ctx->epfd, EPOLL_CTL_MOD, fd, reg->flags, reg->generation);
+    return rc;
+}
+
+/* FLT-1, CLS-1: drops fd's kernel entry.  EBADF (closed already) and ENOENT
+ * (closed, number reused) are expected and ignored: if a dup still holds
+ * the old file, its entry survives, and its stale tag is handled in the
+ * pass (see the top of this file). */
+static void kernel_forget(const dc_context *ctx, int fd)
+{
+    struct epoll_event unused = { 0 };  /* pre-2.6.9 kernels read it */
+
+    (void)epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, fd, &unused);
+}
+
+/* ---- interest ------------------------------------------------------------ */
+
+static unsigned long epl_flags_for(int r, int w, int e)
+{
+    return (r ? EPL_READ : 0) | (w ? EPL_WRITE : 0) | (e ? EPL_EXCEPT : 0);
+}
+
+/* CLS-1..5: removal from the registry decides; the kernel follows.  Always
+ * 0: an unknown fd, a second call, or an fd now held by another target are
+ * "nothing to do" (CLS-4, CLS-5).  CLS-7: nothing is closed here. */
+static int epl_socket_closed(dc_context *ctx, int fd, dc_target *o)
+{
+    if (dcb_registry_remove(&ctx->reg, fd, o))     /* o NULL: CLS-3 */
+        kernel_forget(ctx, fd);
+    return 0;
+}
+
+/* Registers, replaces (FLT-4) or changes (FLT-3) o's interest, then makes
+ * the kernel agree with one epoll_ctl, or none when the kernel's part of
+ * the interest is unchanged.  A new registration (ADDED, REPLACED) always
+ * needs one, as its tag carries the new generation.  If the kernel refuses
+ * (EBADF: fd closed; EPERM: a regular file; ENOMEM, ENOSPC), the registry
+ * gets back exactly what it held, and the error is returned. */
+static int epl_register(dc_context *ctx, dc_target *o, unsigned long flags)
+{
+    const dcb_reg *held = dcb_registry_lookup(&ctx->reg, o->fd);
+    dcb_reg before = { 0 };
+
+    if (held != NULL)
+        before = *held;
+    int rc = dcb_registry_set(&ctx->reg, o, flags);
+    if (rc < 0)
+        return rc;                  /* LIM-2, -ENOMEM: nothing changed */
+    if (rc == DCB_REG_CHANGED &&
+        kernel_events(flags) == kernel_events(before.flags))
+        return 0;                   /* the kernel already has this */
+
+    int err = kernel_file(ctx, rc == DCB_REG_ADDED ? EPOLL_CTL_ADD
+                                                   : EPOLL_CTL_MOD, o->fd);
+    if (err < 0)
+        dcb_registry_restore(&ctx->reg, o->fd, &before);
+    return err;
+}
+
+static int epl_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
+                                        unsigned long flags)
+{
+    int rc = dcb_check_filter(o, flags, EPL_KNOWN);    /* LIM-4, FLT-6 */
+
+    if (rc < 0)
+        return rc;
+    if (flags == 0) {
+        /* FLT-1, FLT-6: removal, harmless when o is not registered. */
+        epl_socket_closed(ctx, o->fd, o);
+        return 0;
+    }
+    return epl_register(ctx, o, flags);
+}
+
+/* FLT-5: literally the native call with flags_for. */
+static int epl_set_dispatch_filter(dc_context *ctx, dc_target *o,
+                                   int r, int w, int e)
+{
+    return epl_set_poll_dispatch_filter(ctx, o, epl_flags_for(r, w, e));
+}
+
+/* ---- life ---------------------------------------------------------------- */
+
+static int epl_create(dc_context **out)
+{
+    dc_context *ctx = calloc(1, sizeof *ctx);
+
+    if (ctx == NULL)
+        return -ENOMEM;             /* *out left untouched */
+    /* CLOEXEC: a program that execs must not leak our fd to its child. */
+    ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (ctx->epfd < 0) {
+        int err = errno;
+        free(ctx);
+        return -err;                /* e.g. -EMFILE */
+    }
+    dcb_registry_init(&ctx->reg, 0);    /* LIM-1: epoll has no fd limit */
+    *out = ctx;
+    return 0;
+}
+
+/* CLS-6: our memory and our epoll fd; no target is called, and no caller fd
+ * is closed (CLS-7).  Closing the epoll fd drops every kernel entry. */
+static void epl_destroy(dc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    close(ctx->epfd);
+    dcb_registry_destroy(&ctx->reg);
+    free(ctx->events);
+    free(ctx);
+}
+
+/* ---- orphaned kernel entries ------------------------------------------------ */
+
+/* A fresh epoll fd holding exactly the registry: the only way to be rid of
+ * an entry whose fd was closed while a dup keeps its file open.  An fd that
+ * cannot be added again (closed behind our back, LIM-3) stays registered,
+ * as it was in effect before, until its target calls socket_closed.
+ * Returns 1 when the new epoll fd replaced the old one; 0 when it could not
+ * be had (no fd or memory), and the old one is kept. */
+static int rebuild_epoll(dc_context *ctx)
+{
+    int fresh = epoll_create1(EPOLL_CLOEXEC);
+
+    if (fresh < 0)
+        return 0;
+    for (int fd = 0; fd < dcb_registry_end(&ctx->reg); fd++) {
+        const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
+        if (reg == NULL)
+            continue;
+        int rc = ctl(fresh, EPOLL_CTL_ADD, fd, reg->flags, reg->generation);
+        if (rc == -ENOMEM || rc == -ENOSPC) {
+            close(fresh);
+            return 0;
+        }
+    }
+    close(ctx->epfd);               /* drops the orphans with it */
+    ctx->epfd = fresh;
+    return 1;
+}
+
+/* ---- the pass ------------------------------------------------------------ */
+
+static int wait_epoll(void *arg, int timeout_ms)
+{
+    dc_context *ctx = arg;
+    size_t max = ctx->nevents < EPL_MAX_EVENTS ? ctx->nevents : EPL_MAX_EVENTS;
+
+    /* TMO-1: the timeout is >= 0 (frame.c), never -1. */
+    return epoll_wait(ctx->epfd, ctx->events, (int)max, timeout_ms);
+}
+
+/* DSP-3: one wait must be able to return every registration at once, or
+ * ready targets beyond the buffer would miss this pass.  So the buffer
+ * holds as many events as there are registrations (doubling, so O(1)
+ * amortised per registration).  A big buffer costs no time: epoll_wait
+ * writes only the ready events. */
+static int fit_events(dc_context *ctx)
+{
+    void *events = ctx->events;
+    size_t count = dcb_registry_count(&ctx->reg);
+    int rc = dcb_array_reserve(&events, &ctx->nevents,
+                               count > 0 ? count : 1,   /* epoll_wait: >= 1 */
+                               sizeof *ctx->events);
+
+    ctx->events = events;
+    return rc;                      /* -ENOMEM: nothing lost, nothing done */
+}
+
+/* One kernel event in the contract's form, or 0 when its tag matches no
+ * current registration (an orphan, see the top of this file: DSP-7, CLS-2).
+ * EVT-9: exactly the kernel's bits, split by field; EVT-1: a field is 0
+ * when none of its bits is set; EVT-4: ERR and HUP reach the target even
+ * without E interest. */
+static int ready_entry(const dc_context *ctx, const struct epoll_event *k,
+                       dcb_ready *ev)
+{
+    int fd = tag_fd(k->data.u64);
+    const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
+
+    if (reg == NULL || reg->generation != tag_generation(k->data.u64))
+        return 0;
+    ev->fd = fd;
+    ev->generation = reg->generation;
+    ev->r = k->events & EPL_READ;
+    ev->w = k->events & EPL_WRITE;
+    ev->e = k->events & EPL_EXCEPT;
+    ev->unasked = EPL_EXCEPT;
+    return 1;
+}
+
+/* DSP-5..7: what is ready, taken right after the wait and before any
+ * callback can change the registry.  Returns the entries written to snap;
+ * *orphans counts the events that belong to no registration. */
+static size_t take_snapshot(const dc_context *ctx, int nready,
+                            dcb_ready *snap, int *orphans)
+{
+    size_t n = 0;
+
+    *orphans = 0;
+    for (int i = 0; i < nready; i++) {
+        if (ready_entry(ctx, &ctx->events[i], &snap[n]))
+            n++;                    /* DSP-1: one event per fd already */
+        else
+            ++*orphans;
+    }
+    return n;
+}
+
+/* Waits until something registered is ready or the deadline passes, and
+ * fills *snap (malloc'd, the pass's own: nothing a callback does can
+ * overwrite it).  Returns the number of entries, 0 when nothing is ready
+ * (then *snap is NULL), or a negative errno (TMO-10: no snapshot). */
+static int wait_for_events(dc_context *ctx, const dcb_deadline *deadline,
+                           dcb_ready **snap)
+{
+    for (int rebuilt = 0;; rebuilt = 1) {
+        *snap = NULL;
+        int nready = fit_events(ctx);
+        if (nready == 0)
+            nready = dcb_wait_ms(deadline, wait_epoll, ctx);
+        if (nready <= 0)
+            return nready;
+        *snap = malloc((size_t)nready * sizeof **snap);
+        if (*snap == NULL)
+            return -ENOMEM;         /* still pending: nothing is lost */
+
+        int orphans;
+        size_t n = take_snapshot(ctx, nready, *snap, &orphans);
+        /* LIM-3: orphans would end every wait at once; be rid of them,
+         * once per call, and wait again on the clean epoll fd.  What was
+         * ready is still ready (level-triggered), so nothing is lost, and
+         * orphans may have crowded ready events out of the buffer. */
+        if (orphans == 0 || rebuilt || !rebuild_epoll(ctx))
+            return (int)n;
+        free(*snap);
+    }
+}
+
+static int wait_and_dispatch(dc_context *ctx, double timeout,
+                             dc_error_handler handler, void *handler_arg)
+{
+    dcb_deadline deadline = dcb_deadline_after(timeout);
+    dcb_ready *snap;
+    int n = wait_for_events(ctx, &deadline, &snap);
+
+    if (n < 0)
+        return n;
+    int rc = dcb_run_pass(&ctx->reg, snap, (size_t)n, handler, handler_arg);
+    free(snap);
+    return rc;
+}
+
+/* ABI-4: 0, a propagated positive code, or a negative errno. */
+static int epl_dispatch_once(dc_context *ctx, const double *timeout_s,
+                             dc_error_handler handler, void *handler_arg)
+{
+    double wait_s;
+    int rc = dcb_dispatch_begin(&ctx->in_dispatch, timeout_s, &wait_s);
+
+    if (rc < 0)
+        return rc;                  /* -EBUSY (DSP-9) or -EINVAL (TMO-7) */
+    rc = wait_and_dispatch(ctx, wait_s, handler, handler_arg);
+    dcb_dispatch_end(&ctx->in_dispatch);
+    return rc;
+}
+
+/* ---- the descriptor ------------------------------------------------------ */
+
+static const dc_backend descriptor = {
+    .abi_version = DC_ABI_VERSION,
+    .struct_size = sizeof(dc_backend),
+    .name = "epoll",
+    .create = epl_create,
+    .destroy = epl_destroy,
+    .dispatch_once = epl_dispatch_once,
+    .set_dispatch_filter = epl_set_dispatch_filter,
+    .set_poll_dispatch_filter = epl_set_poll_dispatch_filter,
+    .socket_closed = epl_socket_closed,
+    .flags_for = epl_flags_for,
+    .fd_limit = 0,                  /* LIM-1: any fd the process can open */
+    .event_model = DC_MODEL_EPOLL,
+    .caps = 0,                      /* DSP-9: nesting is refused */
+};
+
+DC_EXPORT_BACKEND(descriptor)

@@ -1,0 +1,393 @@
+/*
+ * closing.c: cases for the CLS-* clauses (CLS-1 .. CLS-7): socket_closed
+ * before and after close(), fd numbers reused by the kernel, stale and
+ * unknown calls, and destroy.
+ *
+ * The kernel hands out the lowest free fd number, so a socket opened right
+ * after a close() usually takes the old number; dcts_socketpair_at makes
+ * sure of it.  That is the situation socket_closed exists for: a backend
+ * that keys its table by fd must never confuse the old owner and the new.
+ */
+#include "dcts.h"
+
+#include <limits.h>
+#include <stdio.h>
+
+/* What an application does with a connection it drops: tell the backend,
+ * then close; the probe is freed, so any later call on it fails the case
+ * (DSP-6).  after_close swaps the first two steps (CLS-1). */
+static void drop_connection(dcts_t *t, dcts_probe *p, int after_close)
+{
+    int fd = p->target.fd;
+    if (after_close)
+        dcts_close(t, fd);
+    int rc = dcts_closed(t, fd, p);
+    CHECK(rc == 0, "expected: socket_closed(%d, %s) %s close() returns 0; "
+          "observed: %s", fd, p->name, after_close ? "after" : "before",
+          dcts_code_name(rc));
+    if (!after_close)
+        dcts_close(t, fd);
+    dcts_probe_free(t, p);
+}
+
+/* A socket on fd (just freed) with a byte waiting, and nothing registered
+ * on it; returns the probe for it (not registered). */
+static dcts_probe *readable_socket_at(dcts_t *t, const char *name, int fd)
+{
+    int sv[2];
+    dcts_socketpair_at(t, sv, fd);
+    dcts_write_byte(t, sv[1]);
+    return dcts_probe_new(t, name, sv[0]);
+}
+
+/* ---- CLS-1, CLS-2: before or after close, and the number reused --------- */
+
+/* CLS-1, CLS-2: socket_closed while the socket is still open (and
+ * readable) removes A at once: the pass before close() and the one after
+ * do not call it; B, ready beside it, is called in both.
+ * Catches: a socket_closed that does nothing (or only marks the fd, to be
+ * dropped when the wait fails on it later). */
+static void closed_before_close(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 0);
+    dcts_probe *b = dcts_ready_probe(t, "B", 1, 0, 0);
+    int fd = a->target.fd;
+
+    OK(dcts_closed(t, fd, a));
+    OK(dcts_dispatch(t, 0));
+    CHECK(a->calls == 0, "expected: A not called after socket_closed, even "
+          "though fd %d is still open and readable; observed: %d call(s)",
+          fd, a->calls);
+    dcts_close(t, fd);
+    dcts_probe_free(t, a);
+    OK(dcts_dispatch(t, 0));
+    CHECK(b->calls == 2, "expected: B (ready) called in both passes; "
+          "observed: %d call(s)", b->calls);
+}
+
+/* CLS-1: close() first, socket_closed after: returns 0, and the next
+ * passes work (rc 0) without ever calling A; B is still called.
+ * Catches: a socket_closed that asks the kernel about the fd (epoll_ctl
+ * DEL, fcntl) and fails with -EBADF, or gives up before removing A. */
+static void closed_after_close(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 1);
+    dcts_probe *b = dcts_ready_probe(t, "B", 1, 0, 0);
+
+    drop_connection(t, a, 1);
+    for (int pass = 1; pass <= 2; pass++)
+        OK(dcts_dispatch(t, 0));
+    CHECK(b->calls == 2, "expected: B (ready) called in both passes; "
+          "observed: %d call(s)", b->calls);
+}
+
+/* CLS-2: O is dropped, a new readable socket takes O's fd number and
+ * nothing is registered on it: nobody is called.  Then N registers
+ * there: N alone is called.
+ * Catches: a backend whose table still routes the fd to O (a socket_closed
+ * that marks instead of removing), or that lets the new socket's events
+ * reach O. */
+static void reused_number_not_routed_to_old(dcts_t *t)
+{
+    dcts_probe *o = dcts_ready_probe(t, "O", 1, 0, 0);
+    int fd = o->target.fd;
+
+    drop_connection(t, o, 0);
+    dcts_probe *n = readable_socket_at(t, "N", fd);
+    OK(dcts_dispatch(t, 0));
+    OK(dcts_filter(t, n, 1, 0, 0));
+    OK(dcts_dispatch(t, 0));
+    CHECK(n->calls == 1 && n->r,
+          "expected: N, registered on reused fd %d, called with R; "
+          "observed: %d call(s), r=%#lx", fd, n->calls, n->r);
+}
+
+/* ---- CLS-3 .. CLS-5: which target goes ---------------------------------- */
+
+/* CLS-3: socket_closed(fd, NULL) removes A, whoever it is; the fd stays
+ * open and readable, so a kept registration would show; B stays.
+ * Catches: a backend that treats a NULL target as "matches nobody". */
+static void closed_null_removes_holder(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 0);
+    dcts_probe *b = dcts_ready_probe(t, "B", 1, 0, 0);
+
+    OK(dcts_closed(t, a->target.fd, NULL));
+    for (int pass = 1; pass <= 2; pass++)
+        OK(dcts_dispatch(t, 0));
+    CHECK(a->calls == 0, "expected: A, removed by socket_closed(%d, NULL), "
+          "not called; observed: %d call(s)", a->target.fd, a->calls);
+    CHECK(b->calls == 2, "expected: B (another fd) still called; observed: "
+          "%d call(s)", b->calls);
+}
+
+/* CLS-4: socket_closed for fds nobody registered (an open fd, a closed
+ * one, 100000, INT_MAX) returns 0; for -1, 0 or a negative errno; A,
+ * registered and ready, is still called once per pass afterwards.
+ * Catches: a backend that indexes its table by fd without a bound check
+ * (a crash on 100000), reports "not found" as an error, or removes the
+ * wrong slot. */
+static void closed_unknown_fd_harmless(dcts_t *t)
+{
+    int peer, gone[2];
+    dcts_probe *a = dcts_probe_on_socketpair(t, "A", &peer);
+
+    dcts_write_byte(t, peer);
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dcts_pipe(t, gone);
+    dcts_close(t, gone[0]);
+    const int unknown[] = { peer, gone[0], 100000, INT_MAX };
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        int rc = dcts_closed(t, unknown[i], NULL);
+        CHECK(rc == 0, "expected: socket_closed(%d, NULL) for an fd nobody "
+              "registered returns 0; observed: %s", unknown[i],
+              dcts_code_name(rc));
+    }
+    int rc = dcts_closed(t, -1, NULL);
+    CHECK(rc == 0 || (rc < 0 && rc > -4096),
+          "expected: socket_closed(-1, NULL) returns 0 or a negative errno; "
+          "observed: %s", dcts_code_name(rc));
+    for (int pass = 1; pass <= 2; pass++) {
+        OK(dcts_dispatch(t, 0));
+        CHECK(a->calls == pass, "expected: A (registered, readable) still "
+              "called in pass %d; observed: %d call(s)", pass, a->calls);
+    }
+}
+
+/* CLS-4: socket_closed twice on the same target returns 0 both times; the
+ * other targets are untouched, and A can be registered again and works.
+ * Catches: a backend that counts registrations down on every call (a
+ * second call corrupts the count, and the buffers sized by it), or errs on
+ * the second call. */
+static void closed_twice_harmless(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);
+    dcts_probe *others[3];
+    int fd = a->target.fd;
+
+    for (int i = 0; i < 3; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "B%d", i);
+        others[i] = dcts_ready_probe(t, name, 1, 0, 0);
+    }
+    OK(dcts_closed(t, fd, a));
+    int rc = dcts_closed(t, fd, a);
+    CHECK(rc == 0, "expected: a second socket_closed(%d, A) returns 0; "
+          "observed: %s", fd, dcts_code_name(rc));
+    rc = dcts_closed(t, fd, NULL);
+    CHECK(rc == 0, "expected: a third, socket_closed(%d, NULL), returns 0; "
+          "observed: %s", fd, dcts_code_name(rc));
+    OK(dcts_dispatch(t, 0));
+    CHECK(a->calls == 0, "expected: A not called after socket_closed; "
+          "observed: %d call(s)", a->calls);
+    OK(dcts_filter(t, a, 1, 0, 0));
+    OK(dcts_dispatch(t, 0));
+    CHECK(a->calls == 1, "expected: A, registered again, called; observed: "
+          "%d call(s)", a->calls);
+    for (int i = 0; i < 3; i++)
+        CHECK(others[i]->calls == 2, "expected: %s (ready) called in both "
+              "passes; observed: %d call(s)", others[i]->name,
+              others[i]->calls);
+}
+
+/* CLS-5: O is dropped, N takes O's fd number and registers; a stale
+ * socket_closed(fd, O) (e.g. from O's delayed cleanup) must leave N alone.
+ * Catches: a backend whose socket_closed removes whatever holds fd,
+ * ignoring which target it was called for. */
+static void stale_closed_keeps_new_holder(dcts_t *t)
+{
+    dcts_probe *o = dcts_ready_probe(t, "O", 1, 0, 0);
+    int fd = o->target.fd;
+
+    drop_connection(t, o, 0);
+    dcts_probe *n = readable_socket_at(t, "N", fd);
+    OK(dcts_filter(t, n, 1, 0, 0));
+    int rc = dcts_closed(t, fd, o);
+    CHECK(rc == 0, "expected: a stale socket_closed(%d, O) returns 0; "
+          "observed: %s", fd, dcts_code_name(rc));
+    OK(dcts_dispatch(t, 0));
+    CHECK(n->calls == 1 && n->r,
+          "expected: N, now holding fd %d, still called with R after the "
+          "stale socket_closed(%d, O); observed: %d call(s)", fd, fd,
+          n->calls);
+}
+
+/* CLS-5, FLT-4: N replaces O on the same (open) fd; socket_closed(fd, O)
+ * then leaves N registered, and O is never called.
+ * Catches: the same "remove whatever holds fd" mistake, reached through a
+ * replacement rather than a reused number. */
+static void closed_for_replaced_keeps_replacement(dcts_t *t)
+{
+    dcts_probe *o = dcts_ready_probe(t, "O", 1, 0, 0);
+    dcts_probe *n = dcts_probe_new(t, "N", o->target.fd);
+
+    OK(dcts_filter(t, n, 1, 0, 0));
+    OK(dcts_closed(t, o->target.fd, o));
+    OK(dcts_dispatch(t, 0));
+    CHECK(o->calls == 0 && n->calls == 1,
+          "expected: N (which replaced O on fd %d) called and O not, after "
+          "socket_closed(%d, O); observed: N %d call(s), O %d",
+          o->target.fd, o->target.fd, n->calls, o->calls);
+}
+
+/* ---- CLS-6, CLS-7: destroy, and the caller's fds ------------------------ */
+
+#define AT_DESTROY 6
+
+/* Destroys the case's context now, so the case can look at what is left;
+ * the runtime then has nothing to destroy. */
+static void destroy_now(dcts_t *t)
+{
+    dc_context *ctx = t->ctx;
+    t->ctx = NULL;
+    t->be->destroy(ctx);
+}
+
+static int total_calls(dcts_probe **p, int n)
+{
+    int k = 0;
+    for (int i = 0; i < n; i++)
+        k += p[i]->calls;
+    return k;
+}
+
+/* Destroys with p[0..n) registered; no call may happen and their fds
+ * must stay open. */
+static void destroy_and_check(dcts_t *t, dcts_probe **p, int n)
+{
+    int before = total_calls(p, n);
+
+    destroy_now(t);
+    CHECK(total_calls(p, n) == before,
+          "expected: destroy calls no target; observed: %d call(s)",
+          total_calls(p, n) - before);
+    for (int i = 0; i < n; i++)
+        CHECK(dcts_fd_is_open(p[i]->target.fd),
+              "expected: %s's fd %d still open after destroy; observed: "
+              "closed", p[i]->name, p[i]->target.fd);
+}
+
+/* CLS-6, CLS-7: destroy with six targets registered and ready (R, W,
+ * errors all asked for): no target is called, every fd stays open.
+ * Catches: a destroy that "flushes" pending events or tells each target it
+ * is going away, or that closes the registered fds. */
+static void destroy_calls_no_target(dcts_t *t)
+{
+    dcts_probe *p[AT_DESTROY];
+
+    for (int i = 0; i < AT_DESTROY; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "D%d", i);
+        p[i] = dcts_ready_probe(t, name, 1, 1, 1);
+    }
+    destroy_and_check(t, p, AT_DESTROY);
+}
+
+#define RAISED 7                /* what the targets below return */
+
+/* CLS-6, ERR-7: destroy right after a pass that ended early (a raise with
+ * no handler) with ready targets never called: destroy calls none of them.
+ * Catches: a backend that keeps the rest of an interrupted pass and
+ * delivers it when the context is torn down. */
+static void destroy_after_propagation_calls_no_target(dcts_t *t)
+{
+    dcts_probe *p[AT_DESTROY];
+
+    for (int i = 0; i < AT_DESTROY; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "D%d", i);
+        p[i] = dcts_ready_probe(t, name, 1, 1, 0);
+        p[i]->ret = RAISED;
+    }
+    int rc = dcts_dispatch(t, 0);
+    CHECK(rc == RAISED && total_calls(p, AT_DESTROY) == 1,
+          "expected: the pass ends at the first raise (rc %d, one call); "
+          "observed: rc %s, %d call(s)", RAISED, dcts_code_name(rc),
+          total_calls(p, AT_DESTROY));
+    destroy_and_check(t, p, AT_DESTROY);
+}
+
+/* One step that must leave every fd open. */
+static void fds_still_open(dcts_t *t, const int *fds, int n, const char *step)
+{
+    for (int i = 0; i < n; i++)
+        CHECK(dcts_fd_is_open(fds[i]), "expected: fd %d still open after "
+              "%s (the backend never closes a caller's fd); observed: closed",
+              fds[i], step);
+}
+
+/* CLS-7: every way of letting go of a registration (socket_closed, with
+ * and without the target; all-false filter; native flags 0; replacement)
+ * and destroy leave the caller's fds (sockets and pipe ends) open.
+ * Catches: a backend that close()s the fd it was told about, thinking it
+ * owns it (in socket_closed, removal, replacement or destroy). */
+static void backend_never_closes_caller_fds(dcts_t *t)
+{
+    int pp[2];
+    dcts_probe *p[6];
+    int fds[7];
+
+    for (int i = 0; i < 5; i++) {
+        char name[24];
+        snprintf(name, sizeof name, "F%d", i);
+        p[i] = dcts_ready_probe(t, name, 1, 1, 0);
+        fds[i] = p[i]->target.fd;
+    }
+    dcts_pipe(t, pp);
+    p[5] = dcts_probe_new(t, "P", pp[1]);
+    OK(dcts_filter(t, p[5], 0, 1, 0));
+    fds[5] = pp[0], fds[6] = pp[1];
+    dcts_probe *replacement = dcts_probe_new(t, "R", fds[4]);
+
+    OK(dcts_closed(t, fds[0], p[0]));
+    fds_still_open(t, fds, 7, "socket_closed(fd, o)");
+    OK(dcts_closed(t, fds[1], NULL));
+    fds_still_open(t, fds, 7, "socket_closed(fd, NULL)");
+    OK(dcts_filter(t, p[2], 0, 0, 0));
+    fds_still_open(t, fds, 7, "set_dispatch_filter(o, 0, 0, 0)");
+    OK(dcts_poll_filter(t, p[3], 0));
+    fds_still_open(t, fds, 7, "set_poll_dispatch_filter(o, 0)");
+    OK(dcts_filter(t, replacement, 1, 0, 0));
+    fds_still_open(t, fds, 7, "a replacing registration");
+    OK(dcts_dispatch(t, 0));
+    fds_still_open(t, fds, 7, "dispatch_once");
+    destroy_now(t);
+    fds_still_open(t, fds, 7, "destroy");
+}
+
+const dcts_case dcts_cases_closing[] = {
+    { "cls-closed-before-close", "CLS-1 CLS-2", DCTS_MUST,
+      "socket_closed before close() removes the target at once",
+      closed_before_close, 0, NULL },
+    { "cls-closed-after-close", "CLS-1", DCTS_MUST,
+      "socket_closed after close() returns 0 and removes the target",
+      closed_after_close, 0, NULL },
+    { "cls-reused-fd-not-routed-to-old", "CLS-2", DCTS_MUST,
+      "a new socket on a closed target's fd number never reaches the old "
+      "target", reused_number_not_routed_to_old, 0, NULL },
+    { "cls-closed-null-removes-holder", "CLS-3", DCTS_MUST,
+      "socket_closed(fd, NULL) removes whichever target holds fd",
+      closed_null_removes_holder, 0, NULL },
+    { "cls-unknown-fd-harmless", "CLS-4", DCTS_MUST,
+      "socket_closed for unregistered, closed, huge and negative fds is "
+      "harmless", closed_unknown_fd_harmless, 0, NULL },
+    { "cls-closed-twice-harmless", "CLS-4 FLT-2", DCTS_MUST,
+      "socket_closed called twice returns 0 and changes nothing else",
+      closed_twice_harmless, 0, NULL },
+    { "cls-stale-closed-keeps-new-holder", "CLS-5 CLS-2", DCTS_MUST,
+      "a stale socket_closed(fd, old) after the number was reused keeps the "
+      "new target", stale_closed_keeps_new_holder, 0, NULL },
+    { "cls-closed-for-replaced-keeps-new", "CLS-5 FLT-4", DCTS_MUST,
+      "socket_closed(fd, replaced target) keeps the replacement",
+      closed_for_replaced_keeps_replacement, 0, NULL },
+    { "cls-destroy-calls-no-target", "CLS-6 CLS-7", DCTS_MUST,
+      "destroy with ready targets calls none and closes no fd",
+      destroy_calls_no_target, 0, NULL },
+    { "cls-destroy-after-propagation", "CLS-6 ERR-7", DCTS_MUST,
+      "destroy after a pass ended early calls none of the pending targets",
+      destroy_after_propagation_calls_no_target, 0, NULL },
+    { "cls-never-closes-caller-fds", "CLS-7", DCTS_MUST,
+      "no removal, replacement or destroy closes a caller's fd",
+      backend_never_closes_caller_fds, 0, NULL },
+    { 0 }
+};

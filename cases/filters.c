@@ -1,0 +1,434 @@
+/*
+ * filters.c: cases for the filter clauses (FLT-1 .. FLT-7): registering,
+ * changing and removing interest with set_dispatch_filter and
+ * set_poll_dispatch_filter, and what each does to the next dispatch.
+ *
+ * Targets sit on socketpairs whose state is settled before the dispatch
+ * (readable and writable unless said otherwise), so a zero timeout is
+ * enough everywhere except where a case checks that nothing is waited on.
+ */
+#include "dcts.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+
+/* One pass over settled conditions. */
+static void dispatch_now(dcts_t *t)
+{
+    OK(dcts_dispatch(t, 0));
+}
+
+static void dispatch_times(dcts_t *t, int n)
+{
+    for (int i = 0; i < n; i++)
+        dispatch_now(t);
+}
+
+/* p, on a fresh readable and writable socketpair, registered with the
+ * native flags. */
+static dcts_probe *ready_probe_native(dcts_t *t, const char *name,
+                                      unsigned long flags)
+{
+    int peer;
+    dcts_probe *p = dcts_probe_on_socketpair(t, name, &peer);
+    dcts_write_byte(t, peer);
+    OK(dcts_poll_filter(t, p, flags));
+    return p;
+}
+
+/* p's last call had R non-zero exactly when want_r, W when want_w, E 0. */
+static void expect_last_call(dcts_t *t, const dcts_probe *p, int calls,
+                             int want_r, int want_w, const char *after)
+{
+    CHECK(p->calls == calls, "expected: %s called %d time(s) by now (%s); "
+          "observed: %d", p->name, calls, after, p->calls);
+    CHECK(!!p->r == want_r && !!p->w == want_w && p->e == 0,
+          "expected: %s called with R %s, W %s, E 0 (%s); observed: r=%#lx "
+          "w=%#lx e=%#lx", p->name, want_r ? "non-zero" : "0",
+          want_w ? "non-zero" : "0", after, p->r, p->w, p->e);
+}
+
+/* ---- FLT-1: all-false is complete removal ---------------------------------- */
+
+/* Catches: all-false stored as an interest of 0 that is still called, or a
+ * target dropped from the table while its fd stays in the wait set (every
+ * wait returns at once and nobody is called: a busy loop). */
+static void all_false_removes_completely(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 1);
+
+    dispatch_now(t);
+    CHECK(a->calls == 1, "expected: A (readable, R|W|E) called before its "
+          "removal; observed: %d call(s)", a->calls);
+    OK(dcts_filter(t, a, 0, 0, 0));
+    dispatch_times(t, 3);
+    CHECK(a->calls == 1, "expected: A never called after "
+          "set_dispatch_filter(A, 0, 0, 0) although still readable; "
+          "observed: %d more call(s)", a->calls - 1);
+    dcts_expect_idle_wait(t, 50, "its only target removed by an all-false "
+                          "filter although that fd is still readable");
+}
+
+/* Catches: removing a target that is not registered failing (-ENOENT,
+ * -EINVAL) or crashing, or removing whichever target holds that fd. */
+static void removing_unregistered_is_harmless(dcts_t *t)
+{
+    int peer;
+    dcts_probe *never = dcts_probe_on_socketpair(t, "N", &peer);
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);
+    dcts_probe *x = dcts_probe_new(t, "X", a->target.fd);   /* A's fd */
+
+    OK(dcts_filter(t, never, 0, 0, 0));
+    OK(dcts_poll_filter(t, never, 0));
+    OK(dcts_filter(t, never, 0, 0, 0));
+    OK(dcts_filter(t, x, 0, 0, 0));
+    OK(dcts_poll_filter(t, x, 0));
+    dcts_write_byte(t, peer);
+    dispatch_now(t);
+    CHECK(never->calls == 0 && x->calls == 0, "expected: targets that were "
+          "only ever removed are never called; observed: N %d, X %d call(s)",
+          never->calls, x->calls);
+    CHECK(a->calls == 1, "expected: A, which holds fd %d, still called after "
+          "the removal of X, an unregistered target on the same fd; "
+          "observed: %d call(s)", a->target.fd, a->calls);
+}
+
+/* Catches: removal from an array or list that drops or shifts the wrong
+ * entry (a swap-remove that loses the entry it moves), or that clears more
+ * of the wait set than the one fd. */
+static void removal_leaves_others_working(dcts_t *t)
+{
+    enum { N = 6 };
+    dcts_probe *p[N];
+
+    for (int i = 0; i < N; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "P%d", i);
+        p[i] = dcts_ready_probe(t, name, 1, 0, 0);
+    }
+    OK(dcts_filter(t, p[0], 0, 0, 0));
+    OK(dcts_poll_filter(t, p[3], 0));
+    OK(dcts_filter(t, p[N - 1], 0, 0, 0));
+    dcts_probe *late = dcts_ready_probe(t, "L", 1, 0, 0);
+    dispatch_now(t);
+    for (int i = 0; i < N; i++) {
+        int removed = i == 0 || i == 3 || i == N - 1;
+        CHECK(p[i]->calls == !removed, "expected: %s %s; observed: %d "
+              "call(s)", p[i]->name, removed ? "(removed) not called"
+              : "(still registered, readable) called once", p[i]->calls);
+    }
+    CHECK(late->calls == 1, "expected: L, registered after the removals, "
+          "called once; observed: %d call(s)", late->calls);
+}
+
+/* ---- FLT-2: a removed target comes back --------------------------------- */
+
+/* Catches: a removed slot left in a state that refuses or ignores the next
+ * registration, or the old interest surviving removal (a remnant). */
+static void readd_after_removal_works(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 0, 1, 0);
+
+    dispatch_now(t);
+    expect_last_call(t, a, 1, 0, 1, "W interest");
+    OK(dcts_filter(t, a, 0, 0, 0));
+    dispatch_now(t);
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dispatch_now(t);
+    expect_last_call(t, a, 2, 1, 0, "removed, then registered for R only");
+    OK(dcts_poll_filter(t, a, 0));
+    dispatch_now(t);
+    OK(dcts_poll_filter(t, a, t->be->flags_for(0, 1, 0)));
+    dispatch_now(t);
+    expect_last_call(t, a, 3, 0, 1, "removed with flags 0, then registered "
+                     "with flags_for(0,1,0)");
+}
+
+/* ---- FLT-3: changes apply from the next call ------------------------------- */
+
+/* Catches: a change stored in the table but not in the wait set (a stale
+ * pollfd or epoll interest, an fd_set built once), or a change merged with
+ * the old interest instead of replacing it. */
+static void switch_r_to_w_takes_effect(dcts_t *t)
+{
+    int peer;
+    dcts_probe *a = dcts_probe_on_socketpair(t, "A", &peer);
+
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dispatch_now(t);
+    CHECK(a->calls == 0, "expected: A (idle socket, R interest) not called");
+    OK(dcts_filter(t, a, 0, 1, 0));
+    dispatch_now(t);
+    expect_last_call(t, a, 1, 0, 1, "switched from R to W");
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dispatch_now(t);
+    CHECK(a->calls == 1, "expected: A not called once switched back from W "
+          "to R on an idle socket; observed: r=%#lx w=%#lx e=%#lx", a->r,
+          a->w, a->e);
+    dcts_write_byte(t, peer);
+    dispatch_now(t);
+    expect_last_call(t, a, 2, 1, 0, "switched back to R, then readable");
+}
+
+/* Catches: narrowing that keeps reporting the dropped field (flags ORed
+ * into the old ones, or the field masked only on registration). */
+static void narrowing_drops_the_field(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 0);
+
+    dispatch_now(t);
+    expect_last_call(t, a, 1, 1, 1, "R|W interest");
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dispatch_now(t);
+    expect_last_call(t, a, 2, 1, 0, "narrowed to R");
+    OK(dcts_poll_filter(t, a, t->be->flags_for(0, 1, 0)));
+    dispatch_now(t);
+    expect_last_call(t, a, 3, 0, 1, "changed to flags_for(0,1,0)");
+    OK(dcts_filter(t, a, 0, 0, 1));
+    dispatch_now(t);
+    CHECK(a->calls == 3, "expected: A not called once narrowed to E only "
+          "(nothing exceptional pending); observed: r=%#lx w=%#lx e=%#lx",
+          a->r, a->w, a->e);
+}
+
+/* ---- FLT-4: one target per fd ------------------------------------------------- */
+
+/* Catches: a per-fd list that keeps both targets (the first still called),
+ * a union of the two interests, or a later removal of the replaced target
+ * taking the new one with it. */
+static void second_target_replaces_first(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 0, 1, 0);
+    int fd = a->target.fd;
+    dcts_probe *b = dcts_probe_new(t, "B", fd);
+
+    OK(dcts_filter(t, b, 1, 0, 0));
+    dispatch_now(t);
+    CHECK(a->calls == 0, "expected: A, replaced on fd %d by B, never called; "
+          "observed: r=%#lx w=%#lx e=%#lx", fd, a->r, a->w, a->e);
+    expect_last_call(t, b, 1, 1, 0, "B replaced A (W) with R only: no union");
+    OK(dcts_filter(t, a, 0, 0, 0));
+    OK(dcts_closed(t, fd, a));
+    dispatch_now(t);
+    CHECK(a->calls == 0 && b->calls == 2, "expected: removing A (filter, "
+          "then socket_closed(fd, A)) leaves B registered: B called again, "
+          "A never; observed: B %d, A %d call(s)", b->calls, a->calls);
+}
+
+/* ---- FLT-5: the native call is the boolean call ----------------------------- */
+
+enum socket_state { READY, HUNGUP, IDLE, N_STATES };
+
+static const char *const state_names[N_STATES] = {
+    "readable and writable", "readable, writable and hung up", "idle writable",
+};
+
+/* A probe on a fresh socketpair in the given state, not registered. */
+static dcts_probe *probe_in_state(dcts_t *t, const char *name,
+                                  enum socket_state state)
+{
+    int peer;
+    dcts_probe *p = dcts_probe_on_socketpair(t, name, &peer);
+    if (state != IDLE)
+        dcts_write_byte(t, peer);
+    if (state == HUNGUP)
+        dcts_close(t, peer);
+    return p;
+}
+
+/* A pair of targets in the same state: one set with the boolean call, one
+ * with the native flags, either freshly or over an earlier R|W|E interest. */
+typedef struct twin {
+    dcts_probe *boolean, *native;
+    int combo;                  /* bit 0 R, bit 1 W, bit 2 E */
+    enum socket_state state;
+    int over_full;              /* registered R|W|E first */
+} twin;
+
+static void make_twin(dcts_t *t, twin *tw, int index)
+{
+    int r = tw->combo & 1, w = !!(tw->combo & 2), e = !!(tw->combo & 4);
+    char name[24];
+
+    snprintf(name, sizeof name, "B%d", index);
+    tw->boolean = probe_in_state(t, name, tw->state);
+    snprintf(name, sizeof name, "N%d", index);
+    tw->native = probe_in_state(t, name, tw->state);
+    if (tw->over_full) {
+        OK(dcts_filter(t, tw->boolean, 1, 1, 1));
+        OK(dcts_filter(t, tw->native, 1, 1, 1));
+    }
+    OK(dcts_filter(t, tw->boolean, r, w, e));
+    OK(dcts_poll_filter(t, tw->native, t->be->flags_for(r, w, e)));
+}
+
+static void expect_twins_alike(dcts_t *t, const twin *tw)
+{
+    const dcts_probe *b = tw->boolean, *n = tw->native;
+    int r = tw->combo & 1, w = !!(tw->combo & 2), e = !!(tw->combo & 4);
+
+    CHECK(b->calls == n->calls && b->r == n->r && b->w == n->w &&
+          b->e == n->e && b->r_seen == n->r_seen && b->w_seen == n->w_seen &&
+          b->e_seen == n->e_seen,
+          "expected: on a %s socket%s, set_poll_dispatch_filter(%s, "
+          "flags_for(%d,%d,%d) = %#lx) behaves as set_dispatch_filter(%s, "
+          "%d, %d, %d); observed: %s %d call(s), last r=%#lx w=%#lx e=%#lx; "
+          "%s %d call(s), last r=%#lx w=%#lx e=%#lx", state_names[tw->state],
+          tw->over_full ? " (both first registered R|W|E)" : "", n->name, r,
+          w, e, t->be->flags_for(r, w, e), b->name, r, w, e, n->name,
+          n->calls, n->r, n->w, n->e, b->name, b->calls, b->r, b->w, b->e);
+}
+
+/* Catches: a native call that ignores or mistranslates its flags (flags
+ * taken as booleans, E bits dropped, every registration made R|W|E), or
+ * that treats a change or flags 0 differently from the boolean call. */
+static void poll_filter_matches_boolean_filter(dcts_t *t)
+{
+    enum { N = 8 * N_STATES * 2 };
+    twin tw[N];
+    int i = 0, total_calls = 0;
+
+    for (int combo = 0; combo < 8; combo++)
+        for (int state = 0; state < N_STATES; state++)
+            for (int over_full = 0; over_full < 2; over_full++, i++) {
+                tw[i] = (twin){ NULL, NULL, combo, (enum socket_state)state,
+                                over_full };
+                make_twin(t, &tw[i], i);
+            }
+    dispatch_times(t, 3);
+    for (i = 0; i < N; i++) {
+        expect_twins_alike(t, &tw[i]);
+        total_calls += tw[i].boolean->calls;
+    }
+    CHECK(total_calls > 0, "expected: some of the ready targets called; "
+          "observed: none");
+}
+
+/* ---- FLT-6: native flags 0 is removal ---------------------------------------- */
+
+/* Catches: flags 0 taken as "no change" (or refused), or a target dropped
+ * from the table while its fd stays in the wait set (a busy loop). */
+static void poll_filter_zero_removes(dcts_t *t)
+{
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);
+    dcts_probe *b = ready_probe_native(t, "B", t->be->flags_for(1, 1, 1));
+
+    dispatch_now(t);
+    CHECK(a->calls == 1 && b->calls == 1, "expected: A and B (readable) "
+          "called before their removal; observed: A %d, B %d call(s)",
+          a->calls, b->calls);
+    OK(dcts_poll_filter(t, a, 0));
+    OK(dcts_poll_filter(t, b, 0));
+    dispatch_times(t, 3);
+    CHECK(a->calls == 1 && b->calls == 1, "expected: A and B never called "
+          "after set_poll_dispatch_filter(o, 0) although still readable; "
+          "observed: A %d, B %d more call(s)", a->calls - 1, b->calls - 1);
+    dcts_expect_idle_wait(t, 50, "its only targets removed with "
+                          "set_poll_dispatch_filter(o, 0) although their fds "
+                          "are still readable");
+    OK(dcts_poll_filter(t, a, 0));          /* again: harmless */
+}
+
+/* ---- FLT-7: E alone is a registration ------------------------------------------ */
+
+/* A TCP socket that gets urgent data after p is registered E-only on it. */
+static dcts_probe *e_only_on_urgent(dcts_t *t, const char *name, int native)
+{
+    int client, server;
+    dcts_tcp_pair(t, &client, &server);
+    dcts_probe *p = dcts_probe_new(t, name, server);
+    OK(native ? dcts_poll_filter(t, p, t->be->flags_for(0, 0, 1))
+              : dcts_filter(t, p, 0, 0, 1));
+    dcts_send_urgent(t, client);
+    dcts_await(t, server, POLLPRI, 2000);
+    return p;
+}
+
+/* A socketpair end whose peer closes after p is registered E-only on it. */
+static dcts_probe *e_only_on_hangup(dcts_t *t, const char *name, int native)
+{
+    int peer;
+    dcts_probe *p = dcts_probe_on_socketpair(t, name, &peer);
+    OK(native ? dcts_poll_filter(t, p, t->be->flags_for(0, 0, 1))
+              : dcts_filter(t, p, 0, 0, 1));
+    dcts_close(t, peer);
+    return p;
+}
+
+static int called_in_e_only(const dcts_probe *p)
+{
+    return p->calls == 1 && p->e != 0 && p->r == 0 && p->w == 0;
+}
+
+/* Catches: an E-only interest taken for removal (for poll it puts no bit
+ * in pollfd.events, and "events == 0" looks like nothing to wait for), or
+ * a select backend that never waits on exceptfds. */
+static void e_only_interest_is_live(dcts_t *t)
+{
+    unsigned model = t->be->event_model;
+    int want_urgent = model != DC_MODEL_POLL && model != DC_MODEL_EPOLL;
+    int want_hangup = model != DC_MODEL_SELECT;
+    dcts_probe *p[4] = { NULL, NULL, NULL, NULL };
+
+    if (want_urgent) {
+        p[0] = e_only_on_urgent(t, "UB", 0);
+        p[1] = e_only_on_urgent(t, "UN", 1);
+    }
+    if (want_hangup) {
+        p[2] = e_only_on_hangup(t, "HB", 0);
+        p[3] = e_only_on_hangup(t, "HN", 1);
+    }
+    dispatch_now(t);
+    if (model == DC_MODEL_OTHER) {
+        int heard = 0;
+        for (int i = 0; i < 4; i++)
+            heard |= called_in_e_only(p[i]);
+        CHECK(heard, "expected: an E-only target hears urgent data or a "
+              "hangup, in E only; observed: none did");
+        return;
+    }
+    for (int i = 0; i < 4; i++)
+        CHECK(p[i] == NULL || called_in_e_only(p[i]),
+              "expected: %s, registered E-only (%s), called once with E only "
+              "for %s; observed: %d call(s), last r=%#lx w=%#lx e=%#lx",
+              p[i]->name, i % 2 ? "native flags_for(0,0,1)"
+              : "set_dispatch_filter(0,0,1)", i < 2 ? "urgent data" :
+              "a hangup", p[i]->calls, p[i]->r, p[i]->w, p[i]->e);
+}
+
+const dcts_case dcts_cases_filters[] = {
+    { "flt-all-false-removes", "FLT-1", DCTS_MUST,
+      "an all-false filter removes a target: never called, fd not waited on",
+      all_false_removes_completely, 0, "timing" },
+    { "flt-remove-unregistered", "FLT-1", DCTS_MUST,
+      "removing an unregistered target returns 0 and leaves the fd's holder",
+      removing_unregistered_is_harmless, 0, NULL },
+    { "flt-removal-leaves-others", "FLT-1", DCTS_MUST,
+      "removing some targets leaves every other target working",
+      removal_leaves_others_working, 0, NULL },
+    { "flt-readd-after-removal", "FLT-2 FLT-5", DCTS_MUST,
+      "a removed target registered again works, with no remnant of old interest",
+      readd_after_removal_works, 0, NULL },
+    { "flt-switch-r-to-w", "FLT-3", DCTS_MUST,
+      "switching R to W and back takes effect on the next dispatch_once",
+      switch_r_to_w_takes_effect, 0, NULL },
+    { "flt-narrow-drops-field", "FLT-3 EVT-3", DCTS_MUST,
+      "a narrowed filter stops the dropped field from being reported",
+      narrowing_drops_the_field, 0, NULL },
+    { "flt-second-target-replaces", "FLT-4 FLT-1", DCTS_MUST,
+      "a second target on a held fd replaces the first, interest and all",
+      second_target_replaces_first, 0, NULL },
+    { "flt-poll-filter-equivalence", "FLT-5", DCTS_MUST,
+      "flags_for(r,w,e) natively behaves as the boolean call, all 8 combinations",
+      poll_filter_matches_boolean_filter, 0, NULL },
+    { "flt-poll-filter-zero-removes", "FLT-6", DCTS_MUST,
+      "set_poll_dispatch_filter(o, 0) removes o: never called, fd not waited on",
+      poll_filter_zero_removes, 0, "timing" },
+    { "flt-e-only-is-live", "FLT-7", DCTS_MUST,
+      "an E-only interest is a registration and hears the model's E conditions",
+      e_only_interest_is_live, 0, "tcp" },
+    { 0 }
+};

@@ -1,0 +1,231 @@
+/*
+ * runtime.c: runs one case in the current process.
+ *
+ * dcts_execute creates a fresh context, runs the case, destroys the
+ * context and releases everything the case asked for (fds, threads,
+ * probes, timers), whichever way the case ended.  A failure or skip jumps
+ * back here with longjmp, so the case's own code never has to unwind.
+ *
+ * One case runs at a time in a process (the harness forks one child per
+ * case), so the runtime's state is a single static instance.
+ */
+#include "runtime.h"
+
+#include <errno.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct dcts_runtime dcts_rt;
+
+static jmp_buf case_exit;
+
+static void vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+    vsnprintf(buf, len, fmt, ap);
+}
+
+void dcts_fail(dcts_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);
+    va_end(ap);
+    dcts_rt.outcome = DCTS_FAIL;
+    (void)t;
+    longjmp(case_exit, 1);
+}
+
+void dcts_skip(dcts_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);
+    va_end(ap);
+    dcts_rt.outcome = DCTS_SKIP;
+    (void)t;
+    longjmp(case_exit, 1);
+}
+
+const char *dcts_status_name(dcts_status s)
+{
+    static const char *const names[] = {
+        [DCTS_PASS] = "PASS", [DCTS_FAIL] = "FAIL", [DCTS_WARN] = "WARN",
+        [DCTS_SKIP] = "SKIP", [DCTS_TIMEOUT] = "TIMEOUT", [DCTS_CRASH] = "CRASH",
+    };
+    return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
+}
+
+const char *dcts_code_name(long code)
+{
+    static char ring[4][48];
+    static unsigned next;
+    char *buf = ring[next++ % 4];
+
+    if (code == DC_INTERRUPT)
+        return "DC_INTERRUPT";
+    if (code == DC_EXIT)
+        return "DC_EXIT";
+    if (code < 0 && code > -4096) {
+        const char *name = strerrorname_np((int)-code);
+        if (name) {
+            snprintf(buf, 48, "-%s", name);
+            return buf;
+        }
+    }
+    snprintf(buf, 48, "%ld", code);
+    return buf;
+}
+
+/* ---- composing the message ---------------------------------------------- */
+
+static void append(char *msg, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void append(char *msg, size_t len, const char *fmt, ...)
+{
+    size_t used = strlen(msg);
+    va_list ap;
+    if (used + 1 >= len)
+        return;
+    va_start(ap, fmt);
+    vsnprintf(msg + used, len - used, fmt, ap);
+    va_end(ap);
+}
+
+/* One line per clause the case names: "TMO-1 (MUST): text". */
+static void append_clauses(const dcts_case *c, char *msg, size_t len)
+{
+    const char *p = c->clauses;
+    while (p && *p) {
+        char id[24];
+        size_t n = strcspn(p, " ");
+        if (n && n < sizeof id) {
+            memcpy(id, p, n);
+            id[n] = '\0';
+            const dcts_clause *cl = dcts_find_clause(id);
+            if (cl)
+                append(msg, len, "%s (%s): %s\n", cl->id, cl->level, cl->text);
+            else
+                append(msg, len, "%s: (not in spec/CONTRACT.md)\n", id);
+        }
+        p += n;
+        p += strspn(p, " ");
+    }
+}
+
+static void compose(const dcts_case *c, const char *rerun_hint,
+                    char *msg, size_t len)
+{
+    msg[0] = '\0';
+    if (dcts_rt.outcome == DCTS_SKIP) {
+        append(msg, len, "%s", dcts_rt.reason);
+        return;
+    }
+    if (dcts_rt.outcome == DCTS_PASS)
+        return;
+    append_clauses(c, msg, len);
+    append(msg, len, "  %s\n", dcts_rt.reason);
+    append(msg, len, "  calls: %s\n", dcts_trace_text(NULL));
+    if (rerun_hint)
+        append(msg, len, "  rerun: %s\n", rerun_hint);
+}
+
+/* ---- the checks every case gets for free ---------------------------------- */
+
+/* A call on a freed probe, or two calls to one probe in one pass, breaks
+ * the contract whatever the case was about, so any case reports it. */
+static void universal_checks(dcts_t *t)
+{
+    if (dcts_rt.use_after_free)
+        dcts_fail(t, "expected: no dispatch_event on a target after it was "
+                  "removed and freed (DSP-6); observed: %d such call(s)",
+                  dcts_rt.use_after_free);
+    if (dcts_rt.double_calls)
+        dcts_fail(t, "expected: at most one dispatch_event per target per "
+                  "dispatch_once (DSP-1); observed: %d extra call(s)",
+                  dcts_rt.double_calls);
+    if (dcts_rt.calls_in_destroy)
+        dcts_fail(t, "expected: destroy calls no target (CLS-6); "
+                  "observed: %d call(s) during destroy",
+                  dcts_rt.calls_in_destroy);
+}
+
+/* ---- state ------------------------------------------------------------- */
+
+void dcts_runtime_reset(dcts_t *t)
+{
+    memset(&dcts_rt, 0, sizeof dcts_rt);
+    dcts_rt.current = t;
+}
+
+void dcts_runtime_release(dcts_t *t)
+{
+    dcts_signal_storm_stop(t);
+    for (size_t i = 0; i < dcts_rt.nthreads; i++)
+        pthread_join(dcts_rt.threads[i], NULL);
+    /* Threads first: a delayed write must never land on a reused fd. */
+    for (size_t i = 0; i < dcts_rt.nfds; i++)
+        if (dcts_rt.fds[i] >= 0)
+            close(dcts_rt.fds[i]);
+    for (size_t i = 0; i < dcts_rt.nprobes; i++)
+        free(dcts_rt.probes[i]);
+    free(dcts_rt.threads);
+    free(dcts_rt.fds);
+    free(dcts_rt.probes);
+    dcts_rt.threads = NULL, dcts_rt.fds = NULL, dcts_rt.probes = NULL;
+    dcts_rt.nthreads = dcts_rt.nfds = dcts_rt.nprobes = 0;
+}
+
+/* ---- running ------------------------------------------------------------- */
+
+static void release_context(dcts_t *t)
+{
+    if (t->ctx) {
+        dc_context *ctx = t->ctx;
+        t->ctx = NULL;          /* a crash in destroy must not destroy twice */
+        dcts_rt.destroying = 1;
+        t->be->destroy(ctx);
+        dcts_rt.destroying = 0;
+    }
+}
+
+dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
+                         double timeout_scale, const char *rerun_hint,
+                         char *msg, size_t msglen)
+{
+    static dcts_t t;            /* static: it must survive the longjmp */
+
+    memset(&t, 0, sizeof t);
+    t.c = c;
+    t.be = be;
+    t.scale = timeout_scale > 0 ? timeout_scale : 1.0;
+    dcts_runtime_reset(&t);
+    dcts_rt.outcome = DCTS_PASS;
+
+    if (setjmp(case_exit) == 0) {
+        int rc = be->create(&t.ctx);
+        if (rc != 0 || t.ctx == NULL) {
+            t.ctx = NULL;
+            dcts_fail(&t, "expected: create returns 0 and a context; "
+                      "observed: %s, context %s", dcts_code_name(rc),
+                      t.ctx ? "set" : "NULL");
+        }
+        c->run(&t);
+        universal_checks(&t);
+        release_context(&t);
+        universal_checks(&t);   /* CLS-6: destroy calls no target */
+    }
+    /* A failure may have jumped out of the middle of anything. */
+    if (dcts_rt.outcome != DCTS_PASS && setjmp(case_exit) == 0)
+        release_context(&t);
+    dcts_runtime_release(&t);
+
+    dcts_status s = dcts_rt.outcome;
+    if (s == DCTS_FAIL && c->level == DCTS_SHOULD)
+        s = DCTS_WARN;
+    compose(c, rerun_hint, msg, msglen);
+    return s;
+}

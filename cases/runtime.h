@@ -1,0 +1,53 @@
+/*
+ * runtime.h: the case runtime's private state, shared by runtime.c and
+ * support.c only.  Cases use dcts.h.
+ */
+#ifndef DCTS_RUNTIME_H
+#define DCTS_RUNTIME_H
+
+#include "dcts.h"
+
+#include <pthread.h>
+
+struct dcts_runtime {
+    dcts_t *current;              /* the running case's state */
+    dcts_status outcome;          /* PASS until a fail or skip */
+    char reason[2048];            /* the fail or skip text */
+
+    char trace[6144];             /* the observed calls, comma-separated */
+    size_t trace_len;
+    int trace_truncated;
+    unsigned pass;                /* dispatch_once calls so far */
+
+    int use_after_free;           /* calls on freed probes */
+    int double_calls;             /* second calls in one pass */
+    int destroying;               /* inside be->destroy */
+    int calls_in_destroy;
+
+    int handler_calls;
+    dc_target *handler_last_o;
+    int handler_last_code;
+
+    dcts_probe **probes;          /* every probe made, freed at the end */
+    size_t nprobes, probes_cap;
+
+    int *fds;                     /* fds to close at the end */
+    size_t nfds, fds_cap;
+
+    pthread_t *threads;           /* helper threads to join at the end */
+    size_t nthreads, threads_cap;
+
+    int storm_on;                 /* a signal storm is running */
+};
+
+extern struct dcts_runtime dcts_rt;
+
+/* Empties the state before a case. */
+void dcts_runtime_reset(dcts_t *t);
+/* Stops timers, joins threads, closes fds, frees probes. */
+void dcts_runtime_release(dcts_t *t);
+/* Remembers fd (kernel.c) or a thread (timing.c) for release. */
+void dcts_track_fd(dcts_t *t, int fd);
+void dcts_track_thread(dcts_t *t, pthread_t th);
+
+#endif

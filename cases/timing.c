@@ -1,0 +1,197 @@
+/*
+ * timing.c: clocks, tolerances, delayed writes and signal storms.
+ *
+ * Tolerances are written in milliseconds for an idle machine and scaled by
+ * --timeout-scale (valgrind, a loaded CI box); the intervals themselves are
+ * never scaled, so a slow machine makes a case slower, not weaker.
+ */
+#include "runtime.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/time.h>
+#include <time.h>
+#include <unistd.h>
+
+double dcts_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+double dcts_ms_since(double since)
+{
+    return (dcts_now() - since) * 1000.0;
+}
+
+double dcts_tol_ms(dcts_t *t, double ms)
+{
+    return ms * t->scale;
+}
+
+void dcts_sleep_ms(double ms)
+{
+    double s = ms > 0 ? ms / 1000.0 : 0;
+    struct timespec ts;
+    ts.tv_sec = (time_t)s;
+    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+void dcts_track_thread(dcts_t *t, pthread_t th)
+{
+    if (dcts_rt.nthreads == dcts_rt.threads_cap) {
+        size_t cap = dcts_rt.threads_cap ? dcts_rt.threads_cap * 2 : 8;
+        pthread_t *grown = realloc(dcts_rt.threads, cap * sizeof *grown);
+        if (grown == NULL) {
+            pthread_join(th, NULL);
+            dcts_fail(t, "harness: out of memory tracking threads");
+        }
+        dcts_rt.threads = grown;
+        dcts_rt.threads_cap = cap;
+    }
+    dcts_rt.threads[dcts_rt.nthreads++] = th;
+}
+
+struct delayed_write { int fd; double ms; };
+
+static void *write_later_thread(void *arg)
+{
+    struct delayed_write job = *(struct delayed_write *)arg;
+    sigset_t all;
+    char c = 'x';
+
+    free(arg);
+    sigfillset(&all);                 /* signals are for the case's thread */
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    dcts_sleep_ms(job.ms);
+    if (write(job.fd, &c, 1) != 1) {
+        /* Nothing to report to: the case sees the missing event. */
+    }
+    return NULL;
+}
+
+void dcts_write_later(dcts_t *t, int fd, double ms)
+{
+    struct delayed_write *job = malloc(sizeof *job);
+    pthread_t th;
+    if (job == NULL)
+        dcts_fail(t, "harness: out of memory");
+    job->fd = fd;
+    job->ms = ms;
+    if (pthread_create(&th, NULL, write_later_thread, job) != 0) {
+        free(job);
+        dcts_fail(t, "harness: pthread_create failed");
+    }
+    dcts_track_thread(t, th);
+}
+
+/* ---- waits that must sleep ------------------------------------------------ */
+
+void dcts_expect_idle_wait(dcts_t *t, double ms, const char *what)
+{
+    double start = dcts_now();
+    int rc = dcts_dispatch(t, ms / 1000.0);
+    double took = dcts_ms_since(start);
+
+    if (rc != 0)
+        dcts_fail(t, "expected: dispatch_once(%.0f ms) returns 0 (%s); "
+                  "observed: %s", ms, what, dcts_code_name(rc));
+    /* A lower bound: a slow machine only makes the wait longer. */
+    if (took < ms * 0.6)
+        dcts_fail(t, "expected: dispatch_once(%.0f ms) sleeps, %s; observed: "
+                  "it returned after %.1f ms, so the backend still waits on "
+                  "an fd it reports to nobody (a busy loop)", ms, what, took);
+}
+
+/* ---- signal storms (TMO-9) ------------------------------------------------ */
+
+static volatile sig_atomic_t delivered;
+
+static void on_alarm(int sig)
+{
+    (void)sig;
+    delivered++;
+}
+
+void dcts_signal_storm(dcts_t *t, long interval_us)
+{
+    struct sigaction sa;
+    struct itimerval it = { { 0, interval_us }, { 0, interval_us } };
+
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_alarm;         /* no SA_RESTART: waits see EINTR */
+    sigemptyset(&sa.sa_mask);
+    delivered = 0;
+    if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
+        dcts_fail(t, "harness: cannot start the signal storm: %s",
+                  strerror(errno));
+    dcts_rt.storm_on = 1;
+}
+
+/* Set while a bounded storm's stopper thread should still disarm it. */
+static atomic_int storm_bounded;
+
+void dcts_signal_storm_stop(dcts_t *t)
+{
+    struct itimerval off;
+    (void)t;
+    atomic_store(&storm_bounded, 0);  /* a stopper thread ends at once */
+    if (!dcts_rt.storm_on)
+        return;
+    memset(&off, 0, sizeof off);
+    setitimer(ITIMER_REAL, &off, NULL);
+    signal(SIGALRM, SIG_IGN);         /* one may still be in flight */
+    signal(SIGALRM, SIG_DFL);
+    dcts_rt.storm_on = 0;
+}
+
+long dcts_signals_delivered(void)
+{
+    return delivered;
+}
+
+/* Disarms the timer once the storm has lasted its time, from a thread, so
+ * a case blocked in a wait that a storm would prolong forever still gets
+ * to measure it.  The handler stays installed: a signal in flight is
+ * counted, never fatal; dcts_signal_storm_stop restores the default. */
+static void *storm_stopper_thread(void *arg)
+{
+    double until = *(double *)arg;
+    sigset_t all;
+
+    free(arg);
+    sigfillset(&all);                 /* signals are for the case's thread */
+    pthread_sigmask(SIG_BLOCK, &all, NULL);
+    while (atomic_load(&storm_bounded) && dcts_now() < until)
+        dcts_sleep_ms(1);
+    if (atomic_exchange(&storm_bounded, 0)) {
+        struct itimerval off;
+        memset(&off, 0, sizeof off);
+        setitimer(ITIMER_REAL, &off, NULL);
+    }
+    return NULL;
+}
+
+void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms)
+{
+    double *until = malloc(sizeof *until);
+    pthread_t th;
+
+    if (until == NULL)
+        dcts_fail(t, "harness: out of memory");
+    *until = dcts_now() + ms / 1000.0;
+    dcts_signal_storm(t, interval_us);
+    atomic_store(&storm_bounded, 1);
+    if (pthread_create(&th, NULL, storm_stopper_thread, until) != 0) {
+        free(until);
+        dcts_signal_storm_stop(t);
+        dcts_fail(t, "harness: pthread_create failed");
+    }
+    dcts_track_thread(t, th);
+}

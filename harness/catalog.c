@@ -1,0 +1,204 @@
+/*
+ * catalog.c: selecting, listing and cross-checking cases and clauses.
+ */
+#include "catalog.h"
+#include "text.h"
+
+#include <fnmatch.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *dcts_level_name(dcts_level l)
+{
+    return l == DCTS_SHOULD ? "SHOULD" : "MUST";
+}
+
+/* Calls fn on each clause id of c (NUL-terminated copies); stops early
+ * when fn returns non-zero and returns that value. */
+static int each_clause(const dcts_case *c,
+                       int (*fn)(const char *id, void *arg), void *arg)
+{
+    const char *p = c->clauses ? c->clauses : "";
+    char id[64];
+
+    while (*p) {
+        p += strspn(p, " \t,");
+        size_t n = strcspn(p, " \t,");
+        if (n == 0)
+            break;
+        if (n >= sizeof id)
+            n = sizeof id - 1;      /* absurd ids are cut, not overflowed */
+        memcpy(id, p, n);
+        id[n] = '\0';
+        int r = fn(id, arg);
+        if (r)
+            return r;
+        p += strcspn(p, " \t,");
+    }
+    return 0;
+}
+
+static int same_id(const char *id, void *arg)
+{
+    return strcmp(id, (const char *)arg) == 0;
+}
+
+int dcts_case_names_clause(const dcts_case *c, const char *clause_id)
+{
+    return each_clause(c, same_id, (void *)clause_id);
+}
+
+static int glob_matches(const char *id, void *arg)
+{
+    return fnmatch((const char *)arg, id, FNM_CASEFOLD) == 0;
+}
+
+int dcts_case_matches(const dcts_case *c, const char *const *globs,
+                      size_t nglobs)
+{
+    if (nglobs == 0)
+        return 1;
+    for (size_t i = 0; i < nglobs; i++) {
+        if (fnmatch(globs[i], c->id, FNM_CASEFOLD) == 0)
+            return 1;
+        if (each_clause(c, glob_matches, (void *)globs[i]))
+            return 1;
+    }
+    return 0;
+}
+
+const dcts_case **dcts_select_cases(const dcts_case *const *all, size_t n,
+                                    const char *const *globs, size_t nglobs,
+                                    size_t *count)
+{
+    const dcts_case **out = dcts_xmalloc(sizeof *out * (n ? n : 1));
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        if (dcts_case_matches(all[i], globs, nglobs))
+            out[k++] = all[i];
+    *count = k;
+    return out;
+}
+
+static void pad(dcts_buf *b, const char *s, size_t width)
+{
+    dcts_buf_add_clean(b, s, 0);
+    for (size_t w = dcts_text_width(s); w < width; w++)
+        dcts_buf_putc(b, ' ');
+}
+
+void dcts_list_cases(FILE *f, const dcts_case *const *cases, size_t n)
+{
+    size_t wid = 4, wcl = 7;
+    dcts_buf b = DCTS_BUF_INIT;
+
+    for (size_t i = 0; i < n; i++) {
+        size_t w = dcts_text_width(cases[i]->id);
+        if (w > wid)
+            wid = w;
+        w = dcts_text_width(cases[i]->clauses ? cases[i]->clauses : "");
+        if (w > wcl)
+            wcl = w;
+    }
+    pad(&b, "CASE", wid + 2);
+    pad(&b, "CLAUSES", wcl + 2);
+    pad(&b, "LEVEL", 8);
+    dcts_buf_puts(&b, "SUMMARY\n");
+    for (size_t i = 0; i < n; i++) {
+        const dcts_case *c = cases[i];
+        pad(&b, c->id, wid + 2);
+        pad(&b, c->clauses ? c->clauses : "", wcl + 2);
+        pad(&b, dcts_level_name(c->level), 8);
+        dcts_buf_add_clean(&b, c->summary ? c->summary : "", 0);
+        dcts_buf_putc(&b, '\n');
+    }
+    fputs(dcts_buf_str(&b), f);
+    dcts_buf_free(&b);
+}
+
+void dcts_list_clauses(FILE *f, const dcts_clause *clauses,
+                       const dcts_case *const *all, size_t n)
+{
+    size_t wid = 2;
+    dcts_buf b = DCTS_BUF_INIT;
+
+    for (const dcts_clause *cl = clauses; cl->id; cl++)
+        if (dcts_text_width(cl->id) > wid)
+            wid = dcts_text_width(cl->id);
+    for (const dcts_clause *cl = clauses; cl->id; cl++) {
+        pad(&b, cl->id, wid + 2);
+        pad(&b, cl->level ? cl->level : "", 8);
+        dcts_buf_add_clean(&b, cl->text ? cl->text : "", 0);
+        dcts_buf_putc(&b, '\n');
+        for (size_t i = 0; i < wid + 2 + 8; i++)
+            dcts_buf_putc(&b, ' ');
+        dcts_buf_puts(&b, "cases:");
+        size_t named = 0;
+        for (size_t i = 0; i < n; i++)
+            if (dcts_case_names_clause(all[i], cl->id)) {
+                dcts_buf_putc(&b, ' ');
+                dcts_buf_add_clean(&b, all[i]->id, 0);
+                named++;
+            }
+        dcts_buf_puts(&b, named ? "\n" : " (none)\n");
+    }
+    fputs(dcts_buf_str(&b), f);
+    dcts_buf_free(&b);
+}
+
+struct unknown_ctx {
+    FILE *f;
+    const dcts_clause *clauses;
+    const dcts_case *c;
+    size_t gaps;
+};
+
+static int note_unknown(const char *id, void *arg)
+{
+    struct unknown_ctx *u = arg;
+    for (const dcts_clause *cl = u->clauses; cl->id; cl++)
+        if (strcmp(cl->id, id) == 0)
+            return 0;
+    fprintf(u->f, "case %s names clause %s, which spec/CONTRACT.md does "
+            "not define\n", u->c->id, id);
+    u->gaps++;
+    return 0;
+}
+
+size_t dcts_check_coverage(FILE *f, const dcts_clause *clauses,
+                           const dcts_case *const *all, size_t n)
+{
+    struct unknown_ctx u = { f, clauses, NULL, 0 };
+    size_t nclauses = 0;
+
+    for (const dcts_clause *cl = clauses; cl->id; cl++, nclauses++) {
+        size_t i = 0;
+        while (i < n && !dcts_case_names_clause(all[i], cl->id))
+            i++;
+        if (i == n) {
+            fprintf(f, "clause %s (%s) is checked by no case: %s\n", cl->id,
+                    cl->level ? cl->level : "?", cl->text ? cl->text : "");
+            u.gaps++;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        u.c = all[i];
+        if (!all[i]->clauses || !*all[i]->clauses) {
+            fprintf(f, "case %s names no clause\n", all[i]->id);
+            u.gaps++;
+        }
+        each_clause(all[i], note_unknown, &u);
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(all[j]->id, all[i]->id) == 0) {
+                fprintf(f, "case id %s is used twice\n", all[i]->id);
+                u.gaps++;
+                break;
+            }
+    }
+    if (u.gaps == 0)
+        fprintf(f, "coverage: all %zu clauses are checked; the %zu cases "
+                "name only known clauses\n", nclauses, n);
+    else
+        fprintf(f, "coverage: %zu gap(s)\n", u.gaps);
+    return u.gaps;
+}

@@ -1,0 +1,44 @@
+/*
+ * catalog.h: what the case table and the clause table say, for selection
+ * (--filter), listing (--list, --list-clauses) and --check-coverage.
+ */
+#ifndef DCTS_CATALOG_H
+#define DCTS_CATALOG_H
+
+#include "dcts.h"
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* True when c names clause_id in its clauses list. */
+int dcts_case_names_clause(const dcts_case *c, const char *clause_id);
+
+/* True when one of globs matches c's id or one of its clause ids
+ * (fnmatch, case-insensitive).  No globs: every case matches. */
+int dcts_case_matches(const dcts_case *c, const char *const *globs,
+                      size_t nglobs);
+
+/* The cases of all[0..n-1] that match, in table order, into a malloc'd
+ * array (free it); *count receives how many. */
+const dcts_case **dcts_select_cases(const dcts_case *const *all, size_t n,
+                                    const char *const *globs, size_t nglobs,
+                                    size_t *count);
+
+/* --list: one line per case: id, clauses, level, summary. */
+void dcts_list_cases(FILE *f, const dcts_case *const *cases, size_t n);
+
+/* --list-clauses: each clause (id, level, text) and the ids of the cases
+ * in all[0..n-1] that name it. */
+void dcts_list_clauses(FILE *f, const dcts_clause *clauses,
+                       const dcts_case *const *all, size_t n);
+
+/* --check-coverage: prints each gap (a clause no case names, a clause id
+ * a case names that the contract lacks, a case id used twice) to f, or a
+ * line saying all is covered; returns the number of gaps. */
+size_t dcts_check_coverage(FILE *f, const dcts_clause *clauses,
+                           const dcts_case *const *all, size_t n);
+
+/* "MUST" / "SHOULD". */
+const char *dcts_level_name(dcts_level l);
+
+#endif /* DCTS_CATALOG_H */

@@ -1,0 +1,308 @@
+/*
+ * options.c: parsing the command line (see options.h and dcts_usage).
+ */
+#include "options.h"
+#include "text.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void dcts_options_init(dcts_options *o, const char *argv0)
+{
+    memset(o, 0, sizeof *o);
+    o->mode = DCTS_MODE_RUN;
+    o->format = DCTS_FORMAT_HUMAN;
+    o->timeout_scale = 1.0;
+    o->argv0 = argv0 && *argv0 ? argv0 : "dispatch-cts";
+}
+
+void dcts_options_free(dcts_options *o)
+{
+    free(o->filters);
+    free(o->backends);
+    o->filters = o->backends = NULL;
+    o->nfilters = o->nbackends = 0;
+}
+
+unsigned dcts_default_jobs(void)
+{
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    if (n < 2)
+        return 2;
+    if (n > (long)DCTS_MAX_JOBS)
+        return DCTS_MAX_JOBS;
+    return (unsigned)n;
+}
+
+int dcts_parse_scale(const char *s, double *out)
+{
+    char *end;
+    if (!s || !*s || isspace((unsigned char)*s))
+        return -1;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*end != '\0' || errno == ERANGE || !isfinite(v) || !(v > 0))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int dcts_parse_jobs(const char *s, unsigned *out)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(s, &end, 10);
+    if (*end != '\0' || errno == ERANGE || v < 1 || v > DCTS_MAX_JOBS)
+        return -1;
+    *out = (unsigned)v;
+    return 0;
+}
+
+__attribute__((format(printf, 3, 4)))
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void push(const char ***list, size_t *n, const char *s)
+{
+    *list = dcts_xrealloc(*list, sizeof **list * (*n + 1));
+    (*list)[(*n)++] = s;
+}
+
+/* Options that take a value. */
+enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT };
+/* Options that do not. */
+enum { OPT_LIST = 16, OPT_LIST_CLAUSES, OPT_CHECK_COVERAGE, OPT_NO_FORK,
+       OPT_HELP, OPT_VERSION };
+
+static const struct {
+    const char *name;           /* long form, without "--" */
+    char short_name;            /* 0: none */
+    int id;
+} table[] = {
+    { "filter", 0, OPT_FILTER },
+    { "jobs", 'j', OPT_JOBS },
+    { "timeout-scale", 0, OPT_SCALE },
+    { "format", 0, OPT_FORMAT },
+    { "output", 'o', OPT_OUTPUT },
+    { "list", 0, OPT_LIST },
+    { "list-clauses", 0, OPT_LIST_CLAUSES },
+    { "check-coverage", 0, OPT_CHECK_COVERAGE },
+    { "no-fork", 0, OPT_NO_FORK },
+    { "help", 'h', OPT_HELP },
+    { "version", 0, OPT_VERSION },
+};
+
+static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
+                    char *err, size_t errlen)
+{
+    if (o->mode != DCTS_MODE_RUN && o->mode != m)
+        return fail(err, errlen, "%s cannot be combined with --list, "
+                    "--list-clauses or --check-coverage", opt);
+    o->mode = m;
+    return 0;
+}
+
+/* Applies one option; value is NULL for those without one. */
+static int apply(dcts_options *o, int id, const char *opt, const char *value,
+                 char *err, size_t errlen)
+{
+    switch (id) {
+    case OPT_FILTER:
+        if (!*value)
+            return fail(err, errlen, "%s: the pattern is empty", opt);
+        push(&o->filters, &o->nfilters, value);
+        return 0;
+    case OPT_JOBS:
+        if (dcts_parse_jobs(value, &o->jobs) != 0)
+            return fail(err, errlen, "%s: '%s' is not a whole number from 1 "
+                        "to %u", opt, value, DCTS_MAX_JOBS);
+        return 0;
+    case OPT_SCALE:
+        if (dcts_parse_scale(value, &o->timeout_scale) != 0)
+            return fail(err, errlen, "%s: '%s' is not a positive, finite "
+                        "number", opt, value);
+        return 0;
+    case OPT_FORMAT:
+        if (strcmp(value, "human") == 0)
+            o->format = DCTS_FORMAT_HUMAN;
+        else if (strcmp(value, "tap") == 0)
+            o->format = DCTS_FORMAT_TAP;
+        else if (strcmp(value, "junit") == 0)
+            o->format = DCTS_FORMAT_JUNIT;
+        else
+            return fail(err, errlen, "%s: unknown format '%s' (human, tap "
+                        "or junit)", opt, value);
+        return 0;
+    case OPT_OUTPUT:
+        if (!*value)
+            return fail(err, errlen, "%s: the file name is empty", opt);
+        o->output = value;
+        return 0;
+    case OPT_LIST:
+        return set_mode(o, DCTS_MODE_LIST, opt, err, errlen);
+    case OPT_LIST_CLAUSES:
+        return set_mode(o, DCTS_MODE_LIST_CLAUSES, opt, err, errlen);
+    case OPT_CHECK_COVERAGE:
+        return set_mode(o, DCTS_MODE_CHECK_COVERAGE, opt, err, errlen);
+    case OPT_NO_FORK:
+        o->no_fork = 1;
+        return 0;
+    }
+    return fail(err, errlen, "%s: internal error", opt);
+}
+
+int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
+                       char *err, size_t errlen)
+{
+    int only_positional = 0;
+
+    dcts_options_init(o, argc > 0 ? argv[0] : NULL);
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        const char *value = NULL;
+        char shown[64];
+        int id = -1;
+
+        if (only_positional || arg[0] != '-' || arg[1] == '\0') {
+            push(&o->backends, &o->nbackends, arg);
+            continue;
+        }
+        if (strcmp(arg, "--") == 0) {
+            only_positional = 1;
+            continue;
+        }
+        if (arg[1] == '-') {                    /* --name or --name=value */
+            const char *name = arg + 2;
+            size_t len = strcspn(name, "=");
+            for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+                if (strlen(table[k].name) == len &&
+                    strncmp(table[k].name, name, len) == 0)
+                    id = table[k].id;
+            snprintf(shown, sizeof shown, "--%.*s",
+                     (int)(len < 40 ? len : 40), name);
+            if (id < 0)
+                return fail(err, errlen, "unknown option '%s'", shown);
+            if (name[len] == '=') {
+                if (id >= OPT_LIST)
+                    return fail(err, errlen, "option '%s' takes no value",
+                                shown);
+                value = name + len + 1;
+            }
+        } else {                                /* -x, -xVALUE, -x VALUE */
+            for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
+                if (table[k].short_name == arg[1])
+                    id = table[k].id;
+            snprintf(shown, sizeof shown, "-%c", arg[1]);
+            if (id < 0 || (id >= OPT_LIST && arg[2] != '\0'))
+                return fail(err, errlen, "unknown option '%s'",
+                            id < 0 ? shown : arg);
+            if (arg[2] != '\0')
+                value = arg + 2;
+        }
+        if (id == OPT_HELP || id == OPT_VERSION) {
+            o->mode = id == OPT_HELP ? DCTS_MODE_HELP : DCTS_MODE_VERSION;
+            return 0;                           /* the rest does not matter */
+        }
+        if (id < OPT_LIST && !value) {
+            if (i + 1 >= argc)
+                return fail(err, errlen, "option '%s' needs a value", shown);
+            value = argv[++i];
+        }
+        if (apply(o, id, shown, value, err, errlen) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+void dcts_usage(FILE *f)
+{
+    fputs(
+"Usage: dispatch-cts [OPTION]... [BACKEND.so]...\n"
+"\n"
+"Checks dispatch context backends against the contract in spec/CONTRACT.md.\n"
+"Each BACKEND is a shared object exporting dc_backend_v1(); a name without a\n"
+"slash is looked up in the current directory.  With no BACKEND, the select\n"
+"backend built into dispatch-cts is checked.  With several, every case runs\n"
+"against each and the report is a matrix.  Before any case runs, every\n"
+"backend is loaded and its descriptor checked (in a separate process first,\n"
+"so a crashing or hanging entry function is caught); if any one cannot be\n"
+"loaded, dispatch-cts says why and exits with status 2 without running.\n"
+"\n"
+"Every case runs in its own process (own process group, output captured)\n"
+"under a watchdog: the case's budget (default 5 s) times --timeout-scale.\n"
+"\n"
+"Selecting:\n"
+"      --filter GLOB      run only the cases whose id, or one of whose clause\n"
+"                         ids, matches GLOB (fnmatch, case-insensitive);\n"
+"                         repeat it to select more (a case matching any one\n"
+"                         runs); a filter selecting no case is an error\n"
+"      --list             list the selected cases: id, clauses, level, summary\n"
+"      --list-clauses     list every clause of the contract: id, level, text,\n"
+"                         and the cases that check it (ignores --filter)\n"
+"      --check-coverage   exit 1, listing the gaps, if a clause is checked by\n"
+"                         no case or a case names a clause that does not exist\n"
+"\n"
+"Running:\n"
+"  -j, --jobs N           run up to N cases at once (1 to 1024; default: the\n"
+"                         number of online CPUs, at least 2); cases tagged\n"
+"                         \"serial\" always run alone\n"
+"      --timeout-scale X  multiply every watchdog and every timing tolerance\n"
+"                         by X (a positive number; e.g. 5 under valgrind)\n"
+"      --no-fork          run the cases one after another in this process:\n"
+"                         no isolation, no watchdog, output not captured (to\n"
+"                         use a debugger); a crashing case ends dispatch-cts\n"
+"\n"
+"Reporting:\n"
+"      --format FORMAT    human (default): a table per backend, or a matrix\n"
+"                         for several, then summaries and failure details;\n"
+"                         tap: TAP version 14, one test point per backend and\n"
+"                         case; junit: JUnit XML, one testsuite per backend\n"
+"  -o, --output FILE      write the report to FILE (a one-line summary per\n"
+"                         backend goes to stderr)\n"
+"  -h, --help             show this help and exit\n"
+"      --version          show the version and exit\n"
+"\n"
+"Results:\n"
+"  PASS     the backend meets the clauses the case checks\n"
+"  FAIL     a MUST case failed, or its process ended without a valid result\n"
+"  WARN     a SHOULD case failed (TAP: an \"ok\" point with a YAML diagnostic,\n"
+"           severity: warn; JUnit: a passing testcase with the warning in\n"
+"           <system-out>)\n"
+"  SKIP     the case does not apply to this backend (with the reason)\n"
+"  TIMEOUT  no result before the watchdog; the process group was killed\n"
+"  CRASH    the case process was killed by a signal\n"
+"A failure's details name the clauses, what was expected and observed, the\n"
+"case's captured output, and the command to rerun the case alone.\n"
+"\n"
+"Exit status:\n"
+"  0  no FAIL, TIMEOUT or CRASH on any backend (WARN and SKIP are fine)\n"
+"  1  at least one FAIL, TIMEOUT or CRASH; or --check-coverage found a gap\n"
+"  2  usage error, a backend that cannot be loaded, a filter selecting\n"
+"     nothing, or a report that cannot be written\n"
+"  If interrupted (SIGINT, SIGTERM, SIGHUP), running cases are killed and\n"
+"  dispatch-cts dies of the same signal.\n"
+"\n"
+"Environment:\n"
+"  NO_COLOR  when set (to anything), the human report has no colour; colour\n"
+"            is only ever used when the report goes to a terminal\n"
+"\n"
+"Examples:\n"
+"  dispatch-cts                                  # the built-in select backend\n"
+"  dispatch-cts build/backends/poll.so build/backends/epoll.so\n"
+"  dispatch-cts --filter 'TMO-*' --timeout-scale 3 --format tap ./mine.so\n"
+"  dispatch-cts --filter dsp-once-per-pass --no-fork ./mine.so   # under gdb\n",
+        f);
+}

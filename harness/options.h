@@ -1,0 +1,62 @@
+/*
+ * options.h: the command line of dispatch-cts.
+ *
+ * Parsing never prints and never exits: it fills a dcts_options or
+ * returns an error message, so main decides what to do and the unit tests
+ * can feed it anything.
+ */
+#ifndef DCTS_OPTIONS_H
+#define DCTS_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+typedef enum {
+    DCTS_MODE_RUN,              /* run the cases (default) */
+    DCTS_MODE_LIST,             /* --list */
+    DCTS_MODE_LIST_CLAUSES,     /* --list-clauses */
+    DCTS_MODE_CHECK_COVERAGE,   /* --check-coverage */
+    DCTS_MODE_HELP,             /* --help */
+    DCTS_MODE_VERSION           /* --version */
+} dcts_mode;
+
+typedef enum {
+    DCTS_FORMAT_HUMAN, DCTS_FORMAT_TAP, DCTS_FORMAT_JUNIT
+} dcts_format;
+
+typedef struct dcts_options {
+    dcts_mode mode;
+    dcts_format format;
+    const char *output;         /* -o FILE; NULL: stdout */
+    const char **filters;       /* --filter GLOBs (point into argv) */
+    size_t nfilters;
+    const char **backends;      /* positional arguments (point into argv) */
+    size_t nbackends;
+    unsigned jobs;              /* --jobs; 0 until given: dcts_default_jobs */
+    double timeout_scale;       /* --timeout-scale; 1 by default */
+    int no_fork;                /* --no-fork */
+    const char *argv0;          /* for rerun hints */
+} dcts_options;
+
+#define DCTS_MAX_JOBS 1024u
+
+/* Defaults: mode RUN, format human, scale 1, jobs 0. */
+void dcts_options_init(dcts_options *o, const char *argv0);
+/* Parses argv[1..argc-1] into o (initialised first).  Returns 0, or -1
+ * with a one-line message (no program name, no newline) in err. */
+int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
+                       char *err, size_t errlen);
+void dcts_options_free(dcts_options *o);
+
+/* The --jobs default: online CPUs, at least 2. */
+unsigned dcts_default_jobs(void);
+
+/* Strict number parsing, shared with anything else that reads numbers:
+ * 0 on success, -1 on garbage or out of range. */
+int dcts_parse_scale(const char *s, double *out);
+int dcts_parse_jobs(const char *s, unsigned *out);
+
+/* --help text. */
+void dcts_usage(FILE *f);
+
+#endif /* DCTS_OPTIONS_H */

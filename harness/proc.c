@@ -1,0 +1,539 @@
+/*
+ * proc.c: forking, watching, killing and reaping children; the harness's
+ * interrupt handling.  See proc.h.
+ */
+#include "proc.h"
+#include "text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* After a child exits, how long its pipes may stay open (held by an
+ * escaped grandchild) before the harness stops waiting for EOF. */
+#define EXIT_GRACE_S 1.0
+/* Poll period when a child cannot be watched through a pidfd. */
+#define NO_PIDFD_PERIOD_S 0.02
+/* At most this much is read from one pipe per round, so a child that
+ * writes without end cannot starve the others. */
+#define READ_PER_ROUND (64 * 1024)
+
+double dcts_clock(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* ---- signals ------------------------------------------------------------- */
+
+static const int interrupting[] = { SIGINT, SIGTERM, SIGHUP };
+#define N_INTERRUPTING (sizeof interrupting / sizeof interrupting[0])
+
+/* The one piece of process-wide state: what the handler saw, and what to
+ * restore.  Only touched by the main thread and the handler. */
+static struct {
+    int installed;
+    sigset_t old_mask, wait_mask;
+    struct sigaction old_int[N_INTERRUPTING], old_pipe, old_chld;
+} sigstate;
+static volatile sig_atomic_t caught_signal;
+
+static void on_interrupt(int sig)
+{
+    if (!caught_signal)
+        caught_signal = sig;
+}
+
+void dcts_signals_install(void)
+{
+    struct sigaction sa;
+    sigset_t block;
+
+    if (sigstate.installed)
+        return;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &sa, &sigstate.old_pipe);
+    sa.sa_handler = SIG_DFL;            /* SIG_IGN here would auto-reap */
+    sigaction(SIGCHLD, &sa, &sigstate.old_chld);
+
+    sigemptyset(&block);
+    for (size_t i = 0; i < N_INTERRUPTING; i++) {
+        sigaction(interrupting[i], NULL, &sigstate.old_int[i]);
+        if (sigstate.old_int[i].sa_handler == SIG_IGN)
+            continue;                   /* e.g. started by nohup: keep it */
+        sa.sa_handler = on_interrupt;   /* no SA_RESTART: ppoll sees EINTR */
+        sigaction(interrupting[i], &sa, NULL);
+        sigaddset(&block, interrupting[i]);
+    }
+    sigprocmask(SIG_BLOCK, &block, &sigstate.old_mask);
+    sigstate.wait_mask = sigstate.old_mask;
+    for (size_t i = 0; i < N_INTERRUPTING; i++)
+        sigdelset(&sigstate.wait_mask, interrupting[i]);
+    sigstate.installed = 1;
+}
+
+int dcts_signals_caught(void)
+{
+    return caught_signal;
+}
+
+void dcts_signals_reraise(void)
+{
+    int sig = caught_signal;
+
+    if (sigstate.installed) {
+        for (size_t i = 0; i < N_INTERRUPTING; i++)
+            sigaction(interrupting[i], &sigstate.old_int[i], NULL);
+        sigaction(SIGPIPE, &sigstate.old_pipe, NULL);
+        sigaction(SIGCHLD, &sigstate.old_chld, NULL);
+        sigprocmask(SIG_SETMASK, &sigstate.old_mask, NULL);
+        sigstate.installed = 0;
+    }
+    if (sig) {
+        sigset_t one;
+        signal(sig, SIG_DFL);
+        sigemptyset(&one);
+        sigaddset(&one, sig);
+        sigprocmask(SIG_UNBLOCK, &one, NULL);
+        raise(sig);
+        exit(128 + sig);                /* if it did not kill us */
+    }
+}
+
+static const struct { int sig; const char *name; } signames[] = {
+    { SIGHUP, "SIGHUP" }, { SIGINT, "SIGINT" }, { SIGQUIT, "SIGQUIT" },
+    { SIGILL, "SIGILL" }, { SIGTRAP, "SIGTRAP" }, { SIGABRT, "SIGABRT" },
+    { SIGBUS, "SIGBUS" }, { SIGFPE, "SIGFPE" }, { SIGKILL, "SIGKILL" },
+    { SIGUSR1, "SIGUSR1" }, { SIGSEGV, "SIGSEGV" }, { SIGUSR2, "SIGUSR2" },
+    { SIGPIPE, "SIGPIPE" }, { SIGALRM, "SIGALRM" }, { SIGTERM, "SIGTERM" },
+    { SIGCHLD, "SIGCHLD" }, { SIGCONT, "SIGCONT" }, { SIGSTOP, "SIGSTOP" },
+    { SIGTSTP, "SIGTSTP" }, { SIGTTIN, "SIGTTIN" }, { SIGTTOU, "SIGTTOU" },
+    { SIGURG, "SIGURG" }, { SIGXCPU, "SIGXCPU" }, { SIGXFSZ, "SIGXFSZ" },
+    { SIGVTALRM, "SIGVTALRM" }, { SIGPROF, "SIGPROF" },
+    { SIGWINCH, "SIGWINCH" }, { SIGIO, "SIGIO" }, { SIGSYS, "SIGSYS" },
+#ifdef SIGSTKFLT
+    { SIGSTKFLT, "SIGSTKFLT" },
+#endif
+#ifdef SIGPWR
+    { SIGPWR, "SIGPWR" },
+#endif
+};
+
+const char *dcts_signal_name(int sig, char *buf, size_t len)
+{
+    for (size_t i = 0; i < sizeof signames / sizeof signames[0]; i++)
+        if (signames[i].sig == sig)
+            return signames[i].name;
+    if (sig >= SIGRTMIN && sig <= SIGRTMAX)
+        snprintf(buf, len, "SIGRTMIN+%d", sig - SIGRTMIN);
+    else
+        snprintf(buf, len, "signal %d", sig);
+    return buf;
+}
+
+void dcts_describe_wait_status(int wstatus, char *buf, size_t len)
+{
+    char tmp[32];
+    if (WIFSIGNALED(wstatus)) {
+        int sig = WTERMSIG(wstatus);
+        const char *desc = strsignal(sig);
+        snprintf(buf, len, "killed by %s (%s)",
+                 dcts_signal_name(sig, tmp, sizeof tmp),
+                 desc ? desc : "unknown signal");
+    } else if (WIFEXITED(wstatus)) {
+        snprintf(buf, len, "exited with status %d", WEXITSTATUS(wstatus));
+    } else {
+        snprintf(buf, len, "ended with wait status %#x", (unsigned)wstatus);
+    }
+}
+
+/* ---- captured output ----------------------------------------------------- */
+
+void dcts_capture_add(dcts_capture *c, const char *data, size_t n)
+{
+    c->total += n;
+    if (c->head_len < sizeof c->head) {
+        size_t k = sizeof c->head - c->head_len;
+        if (k > n)
+            k = n;
+        memcpy(c->head + c->head_len, data, k);
+        c->head_len += k;
+        data += k, n -= k;
+    }
+    if (n > sizeof c->tail) {               /* only the last part matters */
+        data += n - sizeof c->tail;
+        n = sizeof c->tail;
+    }
+    while (n) {
+        size_t k = sizeof c->tail - c->tail_pos;
+        if (k > n)
+            k = n;
+        memcpy(c->tail + c->tail_pos, data, k);
+        c->tail_pos = (c->tail_pos + k) % sizeof c->tail;
+        c->tail_len += k;
+        if (c->tail_len > sizeof c->tail)
+            c->tail_len = sizeof c->tail;
+        data += k, n -= k;
+    }
+}
+
+char *dcts_capture_text(const dcts_capture *c)
+{
+    dcts_buf b = DCTS_BUF_INIT;
+    if (c->total == 0)
+        return NULL;
+    dcts_buf_add(&b, c->head, c->head_len);
+    size_t dropped = c->total - c->head_len - c->tail_len;
+    if (dropped)
+        dcts_buf_printf(&b, "%s[... %zu bytes not shown ...]\n",
+                        (b.len && b.data[b.len - 1] != '\n') ? "\n" : "",
+                        dropped);
+    if (c->tail_len) {
+        size_t first = (c->tail_pos + sizeof c->tail - c->tail_len)
+                       % sizeof c->tail;
+        size_t k = sizeof c->tail - first;
+        if (k > c->tail_len)
+            k = c->tail_len;
+        dcts_buf_add(&b, c->tail + first, k);
+        dcts_buf_add(&b, c->tail, c->tail_len - k);
+    }
+    /* The text is handed on as a C string: a NUL the child wrote must
+     * not cut it short. */
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] == '\0')
+            b.data[i] = '?';
+    return dcts_buf_take(&b);
+}
+
+/* ---- spawning ------------------------------------------------------------ */
+
+static void close_fd(int *fd)
+{
+    if (*fd >= 0) {
+        close(*fd);
+        *fd = -1;
+    }
+}
+
+static int close_from(unsigned lo, unsigned hi)
+{
+#ifdef SYS_close_range
+    if (lo > hi)
+        return 0;
+    return (int)syscall(SYS_close_range, lo, hi, 0u);
+#else
+    (void)lo, (void)hi;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
+/* Moves fd to a number >= 3 so that setting up 0, 1, 2 cannot clobber it. */
+static int above_stdio(int fd)
+{
+    if (fd >= 0 && fd < 3) {
+        int moved = fcntl(fd, F_DUPFD, 3);
+        if (moved >= 0)
+            return moved;
+    }
+    return fd;
+}
+
+static void child_setup(int out_w, int *res_w, const int *close_fds,
+                        size_t nclose)
+{
+    struct rlimit no_core = { 0, 0 };
+    struct sigaction dfl;
+    sigset_t none;
+
+    setpgid(0, 0);
+    setrlimit(RLIMIT_CORE, &no_core);
+    memset(&dfl, 0, sizeof dfl);
+    sigemptyset(&dfl.sa_mask);
+    dfl.sa_handler = SIG_DFL;
+    for (int s = 1; s < NSIG; s++)
+        if (s != SIGKILL && s != SIGSTOP)
+            sigaction(s, &dfl, NULL);   /* fails harmlessly for reserved */
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+
+    /* Explicitly: the parent's descriptors of other children. */
+    for (size_t i = 0; i < nclose; i++)
+        if (close_fds[i] > 2 && close_fds[i] != out_w && close_fds[i] != *res_w)
+            close(close_fds[i]);
+
+    int r = fcntl(*res_w, F_DUPFD_CLOEXEC, DCTS_RESULT_FD_MIN);
+    if (r >= 0) {
+        close(*res_w);
+        *res_w = r;
+    } else {
+        *res_w = above_stdio(*res_w);
+    }
+    out_w = above_stdio(out_w);
+    int nul = above_stdio(open("/dev/null", O_RDWR | O_CLOEXEC));
+    if (nul >= 0)
+        dup2(nul, 0);
+    int o = out_w >= 0 ? out_w : nul;
+    if (o >= 0) {
+        dup2(o, 1);
+        dup2(o, 2);
+    }
+    /* Everything else, including what the harness inherited itself. */
+    if (close_from(3, (unsigned)*res_w - 1) == 0 &&
+        close_from((unsigned)*res_w + 1, ~0u) == 0)
+        return;
+    if (out_w > 2 && out_w != *res_w)
+        close(out_w);
+    if (nul > 2 && nul != *res_w)
+        close(nul);
+}
+
+int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
+                    const int *close_fds, size_t nclose,
+                    dcts_child_fn fn, void *arg, char *err, size_t errlen)
+{
+    int outp[2] = { -1, -1 }, resp[2] = { -1, -1 };
+
+    memset(p, 0, sizeof *p);
+    p->pidfd = p->out_fd = p->res_fd = -1;
+    if ((capture && pipe2(outp, O_CLOEXEC) != 0) ||
+        pipe2(resp, O_CLOEXEC) != 0) {
+        snprintf(err, errlen, "pipe: %s", strerror(errno));
+        goto fail;
+    }
+    fflush(NULL);               /* nothing buffered may be written twice */
+    pid_t pid = fork();
+    if (pid < 0) {
+        snprintf(err, errlen, "fork: %s", strerror(errno));
+        goto fail;
+    }
+    if (pid == 0) {
+        close_fd(&outp[0]);
+        close_fd(&resp[0]);
+        child_setup(outp[1], &resp[1], close_fds, nclose);
+        fn(arg, resp[1]);
+        fflush(stdout);
+        fflush(stderr);
+        _exit(0);
+    }
+    setpgid(pid, pid);          /* also here: no window before kill(-pid) */
+    close_fd(&outp[1]);
+    close_fd(&resp[1]);
+    p->pid = pid;
+    p->start = dcts_clock();
+    p->out_fd = outp[0];
+    p->res_fd = resp[0];
+    if (p->out_fd >= 0)
+        fcntl(p->out_fd, F_SETFL, fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
+    fcntl(p->res_fd, F_SETFL, fcntl(p->res_fd, F_GETFL) | O_NONBLOCK);
+#ifdef SYS_pidfd_open
+    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);   /* CLOEXEC itself */
+    if (p->pidfd < 0)
+        p->pidfd = -1;
+#endif
+    if (capture) {
+        p->capture = dcts_xmalloc(sizeof *p->capture);
+        memset(p->capture, 0, sizeof *p->capture);
+    }
+    p->result_max = result_max;
+    p->result = dcts_xmalloc(result_max + 1);
+    return 0;
+
+fail:
+    close_fd(&outp[0]);
+    close_fd(&outp[1]);
+    close_fd(&resp[0]);
+    close_fd(&resp[1]);
+    return -1;
+}
+
+size_t dcts_proc_fds(const dcts_proc *p, int *fds)
+{
+    size_t n = 0;
+    if (p->out_fd >= 0)
+        fds[n++] = p->out_fd;
+    if (p->res_fd >= 0)
+        fds[n++] = p->res_fd;
+    if (p->pidfd >= 0)
+        fds[n++] = p->pidfd;
+    return n;
+}
+
+int dcts_proc_done(const dcts_proc *p)
+{
+    return p->pid == 0 || (p->reaped && p->out_fd < 0 && p->res_fd < 0);
+}
+
+/* ---- watching ------------------------------------------------------------ */
+
+/* Reads what is there; closes the fd at EOF or error. */
+static void drain(dcts_proc *p, int *fd, int is_result)
+{
+    char buf[4096];
+    size_t got = 0;
+
+    while (*fd >= 0 && got < READ_PER_ROUND) {
+        ssize_t n = read(*fd, buf, sizeof buf);
+        if (n > 0) {
+            got += (size_t)n;
+            if (!is_result) {
+                dcts_capture_add(p->capture, buf, (size_t)n);
+            } else {
+                size_t room = p->result_max - p->result_len;
+                size_t k = (size_t)n < room ? (size_t)n : room;
+                memcpy(p->result + p->result_len, buf, k);
+                p->result_len += k;
+                p->result_extra += (size_t)n - k;
+            }
+        } else if (n == 0 || (errno != EINTR && errno != EAGAIN)) {
+            close_fd(fd);
+        } else if (errno == EAGAIN) {
+            break;
+        }
+    }
+}
+
+static void reap(dcts_proc *p)
+{
+    int st = 0;
+    pid_t r;
+    do
+        r = waitpid(p->pid, &st, 0);
+    while (r < 0 && errno == EINTR);
+    p->reaped = 1;
+    p->wstatus = r == p->pid ? st : 0;
+    p->end = dcts_clock();
+    p->grace = p->end + EXIT_GRACE_S;
+    close_fd(&p->pidfd);
+}
+
+/* Has p ended?  Then kill what is left of its process group while the
+ * zombie still pins the group id, and reap it. */
+static void check_exit(dcts_proc *p, double now)
+{
+    siginfo_t si;
+
+    memset(&si, 0, sizeof si);
+    if (waitid(P_PID, (id_t)p->pid, &si, WEXITED | WNOHANG | WNOWAIT) == 0 &&
+        si.si_pid == p->pid) {
+        kill(-p->pid, SIGKILL);
+        reap(p);
+        return;
+    }
+    if (p->deadline > 0 && now >= p->deadline && !p->timed_out) {
+        p->timed_out = 1;
+        kill(-p->pid, SIGKILL);
+        kill(p->pid, SIGKILL);
+    }
+}
+
+static int live(const dcts_proc *p)
+{
+    return p && p->pid > 0 && !dcts_proc_done(p);
+}
+
+int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
+{
+    double now = dcts_clock();
+    double wait = max_wait;
+    size_t nfds = 0;
+    struct pollfd *pfd = dcts_xmalloc(sizeof *pfd * (3 * n + 1));
+
+    for (size_t i = 0; i < n; i++) {
+        dcts_proc *p = procs[i];
+        if (!live(p))
+            continue;
+        double until = -1;              /* < 0: nothing timed for p */
+        if (!p->reaped) {
+            if (p->deadline > 0 && !p->timed_out)
+                until = p->deadline > now ? p->deadline - now : 0;
+            if ((p->pidfd < 0 || p->timed_out) &&
+                (until < 0 || until > NO_PIDFD_PERIOD_S))
+                until = NO_PIDFD_PERIOD_S;
+            if (p->pidfd >= 0)
+                pfd[nfds++] = (struct pollfd){ p->pidfd, POLLIN, 0 };
+        } else {
+            until = p->grace > now ? p->grace - now : 0;
+        }
+        if (until >= 0 && (wait < 0 || until < wait))
+            wait = until;
+        if (p->out_fd >= 0)
+            pfd[nfds++] = (struct pollfd){ p->out_fd, POLLIN, 0 };
+        if (p->res_fd >= 0)
+            pfd[nfds++] = (struct pollfd){ p->res_fd, POLLIN, 0 };
+    }
+
+    struct timespec ts, *tsp = NULL;
+    if (wait >= 0) {
+        ts.tv_sec = (time_t)wait;
+        ts.tv_nsec = (long)((wait - (double)ts.tv_sec) * 1e9);
+        if (ts.tv_nsec >= 1000000000L)
+            ts.tv_nsec = 999999999L;
+        if (ts.tv_nsec < 0)
+            ts.tv_nsec = 0;
+        tsp = &ts;
+    }
+    if (nfds || tsp)
+        ppoll(pfd, nfds, tsp, sigstate.installed ? &sigstate.wait_mask : NULL);
+    free(pfd);
+    if (caught_signal)
+        return -1;
+
+    now = dcts_clock();
+    for (size_t i = 0; i < n; i++) {
+        dcts_proc *p = procs[i];
+        if (!live(p))
+            continue;
+        if (p->out_fd >= 0)
+            drain(p, &p->out_fd, 0);
+        if (p->res_fd >= 0)
+            drain(p, &p->res_fd, 1);
+        if (!p->reaped)
+            check_exit(p, now);
+        if (p->reaped) {
+            /* What the child wrote before it ended is in the pipes. */
+            if (p->out_fd >= 0)
+                drain(p, &p->out_fd, 0);
+            if (p->res_fd >= 0)
+                drain(p, &p->res_fd, 1);
+            if (now >= p->grace) {
+                close_fd(&p->out_fd);
+                close_fd(&p->res_fd);
+            }
+        }
+    }
+    return 0;
+}
+
+void dcts_proc_abort(dcts_proc *p)
+{
+    if (p->pid > 0 && !p->reaped) {
+        kill(-p->pid, SIGKILL);
+        kill(p->pid, SIGKILL);
+        reap(p);
+    }
+    close_fd(&p->pidfd);
+    close_fd(&p->out_fd);
+    close_fd(&p->res_fd);
+}
+
+void dcts_proc_release(dcts_proc *p)
+{
+    dcts_proc_abort(p);
+    free(p->capture);
+    free(p->result);
+    memset(p, 0, sizeof *p);
+    p->pidfd = p->out_fd = p->res_fd = -1;
+}

@@ -1,0 +1,116 @@
+/*
+ * proc.h: child processes the harness watches.
+ *
+ * Every piece of backend code the harness runs (probing a backend's entry
+ * function, running a case) runs in a forked child set up by
+ * dcts_proc_spawn: its own process group, default signal dispositions and
+ * an empty signal mask, no core dumps, stdin from /dev/null, stdout and
+ * stderr into a capture pipe (or /dev/null), every other descriptor
+ * closed except a result pipe moved to fd DCTS_RESULT_FD_MIN or above.
+ *
+ * The parent drives any number of children with dcts_proc_step(): one
+ * ppoll() over their pipes and pidfds, reading what arrived, killing the
+ * process group of a child past its deadline, and reaping children that
+ * ended (after killing whatever is left of their process group).
+ *
+ * Interrupts: dcts_signals_install() makes SIGINT, SIGTERM and SIGHUP
+ * deliverable only inside the harness's ppoll(); a caught one makes
+ * dcts_proc_step return -1, the caller kills and reaps everything
+ * (dcts_proc_abort) and finally calls dcts_signals_reraise().
+ */
+#ifndef DCTS_PROC_H
+#define DCTS_PROC_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#define DCTS_RESULT_FD_MIN 500
+
+/* Captured output: the first and the last DCTS_CAPTURE_HALF bytes. */
+#define DCTS_CAPTURE_HALF 2048
+typedef struct dcts_capture {
+    char head[DCTS_CAPTURE_HALF];
+    size_t head_len;
+    char tail[DCTS_CAPTURE_HALF];   /* ring buffer */
+    size_t tail_len, tail_pos;
+    size_t total;                   /* every byte seen */
+} dcts_capture;
+
+void dcts_capture_add(dcts_capture *c, const char *data, size_t n);
+/* The captured text, with "[... N bytes not shown ...]" where bytes were
+ * dropped; malloc'd, NULL when nothing was captured. */
+char *dcts_capture_text(const dcts_capture *c);
+
+typedef struct dcts_proc {
+    pid_t pid;              /* 0: no child */
+    int pidfd;              /* -1 when the kernel has no pidfd_open */
+    int out_fd;             /* capture pipe, read end; -1 once at EOF */
+    int res_fd;             /* result pipe, read end; -1 once at EOF */
+    double start;           /* dcts_clock() at fork */
+    double deadline;        /* kill the group after this; 0 = never */
+    double end;             /* dcts_clock() when reaped */
+    double grace;           /* after exit: stop waiting for EOF then */
+    int reaped;
+    int wstatus;            /* waitpid status, once reaped */
+    int timed_out;          /* the deadline passed: the group was killed */
+
+    dcts_capture *capture;  /* NULL when output goes to /dev/null */
+    char *result;           /* bytes read from the result pipe */
+    size_t result_len;
+    size_t result_max;      /* bytes beyond this are counted, not kept */
+    size_t result_extra;    /* bytes beyond result_max */
+} dcts_proc;
+
+/* The child's body: res_fd is the result pipe's write end.  Returning
+ * makes the child _exit(0). */
+typedef void (*dcts_child_fn)(void *arg, int res_fd);
+
+/* Starts a child running fn(arg, res_fd).  capture: keep stdout+stderr
+ * (in p->capture, allocated here) or send them to /dev/null.
+ * result_max bounds what is kept of the result pipe.  close_fds lists
+ * descriptors the child must close (only needed where close_range is
+ * unavailable; every harness descriptor is CLOEXEC anyway).  Returns 0, or
+ * -1 with a message in err and no child. */
+int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
+                    const int *close_fds, size_t nclose,
+                    dcts_child_fn fn, void *arg, char *err, size_t errlen);
+
+/* The descriptors of p the parent holds (up to 3) into fds; returns how
+ * many.  For the close_fds of later children. */
+size_t dcts_proc_fds(const dcts_proc *p, int *fds);
+
+/* True when p is reaped and its pipes are closed: its results are final. */
+int dcts_proc_done(const dcts_proc *p);
+
+/* One round over the live children in procs (NULL entries and finished
+ * ones are skipped): waits until something happens or the nearest
+ * deadline, at most max_wait seconds (< 0: no limit of its own).
+ * Returns 0, or -1 when an interrupting signal was caught. */
+int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait);
+
+/* Kills p's process group and p (if not reaped), reaps it, closes its
+ * pipes.  Safe on a finished or empty proc. */
+void dcts_proc_abort(dcts_proc *p);
+
+/* Frees what spawn allocated and closes what is left; p becomes empty. */
+void dcts_proc_release(dcts_proc *p);
+
+/* Monotonic seconds. */
+double dcts_clock(void);
+
+/* "SIGSEGV" for the common signals, "signal 42" otherwise; buf holds at
+ * least 32 bytes and is returned when used. */
+const char *dcts_signal_name(int sig, char *buf, size_t len);
+/* "killed by SIGSEGV (Segmentation fault)" / "exited with status 3". */
+void dcts_describe_wait_status(int wstatus, char *buf, size_t len);
+
+/* Interrupt handling (see above).  install: SIGPIPE ignored, SIGCHLD
+ * default, SIGINT/SIGTERM/SIGHUP caught and blocked outside ppoll. */
+void dcts_signals_install(void);
+/* The interrupting signal caught so far, 0 if none. */
+int dcts_signals_caught(void);
+/* Restores the dispositions and mask install changed; then, if a signal
+ * was caught, dies of it (never returns in that case). */
+void dcts_signals_reraise(void);
+
+#endif /* DCTS_PROC_H */

@@ -1,0 +1,150 @@
+/*
+ * report_tap.c: TAP version 14.
+ *
+ *   TAP version 14
+ *   1..114
+ *   ok 1 - select: abi-descriptor
+ *   not ok 2 - select: tmo-positive-bounds
+ *     ---
+ *     status: FAIL
+ *     backend: "select"
+ *     ...
+ *     message: |2-
+ *       TMO-2 (MUST): ...
+ *     ...
+ *   ok 3 - select: lim-fd-limit # SKIP no declared limit
+ *   ok 4 - select: tmo-not-cut-short
+ *     ---
+ *     severity: warn
+ *     status: WARN
+ *     ...
+ *
+ * A WARN is an "ok" point with a diagnostic (not "# TODO", whose meaning,
+ * an expected failure, is not what a failed SHOULD is).
+ */
+#include "report.h"
+
+#include <string.h>
+
+/* A description: cleaned to one line, '#' and '\' escaped (TAP 14). */
+static void add_desc(dcts_buf *b, const char *s)
+{
+    dcts_buf clean = DCTS_BUF_INIT;
+    dcts_buf_add_clean(&clean, s, 0);
+    for (const char *p = dcts_buf_str(&clean); *p; p++) {
+        if (*p == '#' || *p == '\\')
+            dcts_buf_putc(b, '\\');
+        dcts_buf_putc(b, *p);
+    }
+    dcts_buf_free(&clean);
+}
+
+/* A YAML double-quoted scalar on one line. */
+static void add_yaml_quoted(dcts_buf *b, const char *s)
+{
+    dcts_buf clean = DCTS_BUF_INIT;
+    dcts_buf_add_clean(&clean, s ? s : "", 0);
+    dcts_buf_putc(b, '"');
+    for (const char *p = dcts_buf_str(&clean); *p; p++) {
+        if (*p == '"' || *p == '\\')
+            dcts_buf_putc(b, '\\');
+        dcts_buf_putc(b, *p);
+    }
+    dcts_buf_putc(b, '"');
+    dcts_buf_free(&clean);
+}
+
+/* key: a literal block scalar, every line indented under the key. */
+static void add_yaml_block(dcts_buf *b, const char *key, const char *text)
+{
+    dcts_buf clean = DCTS_BUF_INIT;
+    dcts_buf_add_clean(&clean, text ? text : "", DCTS_KEEP_NL);
+    const char *t = dcts_buf_str(&clean);
+    size_t len = clean.len;
+    while (len && t[len - 1] == '\n')
+        len--;
+    if (len == 0) {
+        dcts_buf_printf(b, "  %s: \"\"\n", key);
+        dcts_buf_free(&clean);
+        return;
+    }
+    /* Explicit indentation (2 within the YAML document): lines may start
+     * with blanks.  Strip chomping: no final line break. */
+    dcts_buf_printf(b, "  %s: |2-\n", key);
+    const char *p = t, *end = t + len;
+    while (p < end) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
+        dcts_buf_puts(b, "    ");
+        dcts_buf_add(b, p, n);
+        while (b->len && b->data[b->len - 1] == ' ')
+            b->data[--b->len] = '\0';     /* no trailing blanks */
+        dcts_buf_putc(b, '\n');
+        p += n + 1;
+    }
+    dcts_buf_free(&clean);
+}
+
+static void diagnostic(dcts_buf *b, const dcts_suite *suite,
+                       const dcts_case *c, const dcts_result *r)
+{
+    dcts_buf_puts(b, "  ---\n");
+    if (r->status == DCTS_WARN)
+        dcts_buf_puts(b, "  severity: warn\n");
+    dcts_buf_printf(b, "  status: %s\n", dcts_status_name(r->status));
+    dcts_buf_puts(b, "  backend: ");
+    add_yaml_quoted(b, suite->name);
+    dcts_buf_puts(b, "\n  source: ");
+    add_yaml_quoted(b, suite->source);
+    dcts_buf_puts(b, "\n  case: ");
+    add_yaml_quoted(b, c->id);
+    dcts_buf_puts(b, "\n  clauses: ");
+    add_yaml_quoted(b, c->clauses);
+    dcts_buf_printf(b, "\n  level: %s\n",
+                    c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
+    dcts_buf_printf(b, "  duration_ms: %.0f\n", r->ms);
+    /* The message of a failure or warning already holds the captured
+     * output. */
+    add_yaml_block(b, "message", r->message);
+    dcts_buf_puts(b, "  ...\n");
+}
+
+void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
+{
+    size_t n = 0;
+    dcts_buf_puts(b, "TAP version 14\n");
+    dcts_buf_printf(b, "1..%zu\n", rep->ncases * rep->nsuites);
+    for (size_t s = 0; s < rep->nsuites; s++) {
+        const dcts_suite *suite = &rep->suites[s];
+        dcts_buf_puts(b, "# backend ");
+        dcts_buf_add_clean(b, suite->name, 0);
+        dcts_buf_puts(b, ": ");
+        dcts_buf_add_clean(b, suite->source, 0);
+        dcts_buf_putc(b, '\n');
+        for (size_t i = 0; i < rep->ncases; i++) {
+            const dcts_result *r = &suite->results[i];
+            const dcts_case *c = rep->cases[i];
+            int failed = dcts_status_is_failure(r->status) ||
+                         (unsigned)r->status >= DCTS_NSTATUS;
+            dcts_buf_printf(b, "%s %zu - ", failed ? "not ok" : "ok", ++n);
+            add_desc(b, suite->name);
+            dcts_buf_puts(b, ": ");
+            add_desc(b, c->id);
+            if (r->status == DCTS_SKIP) {
+                dcts_buf_puts(b, " # SKIP ");
+                dcts_buf_add_first_line(b, r->message ? r->message : "",
+                                        400);
+            }
+            dcts_buf_putc(b, '\n');
+            if (failed || r->status == DCTS_WARN)
+                diagnostic(b, suite, c, r);
+        }
+    }
+    for (size_t s = 0; s < rep->nsuites; s++) {
+        dcts_counts c;
+        dcts_count_results(rep->suites[s].results, rep->ncases, &c);
+        dcts_buf_puts(b, "# ");
+        dcts_summary_line(b, rep->suites[s].name, &c);
+        dcts_buf_putc(b, '\n');
+    }
+}

@@ -1,0 +1,489 @@
+/*
+ * runner.c: process-per-case execution, the result protocol, scheduling.
+ * See runner.h.
+ */
+#include "runner.h"
+#include "proc.h"
+#include "text.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* ---- the record a case process sends ------------------------------------ */
+
+#define RECORD_MAGIC "DCTSRES1"
+
+struct record_head {
+    char magic[8];
+    uint64_t nonce;
+    uint32_t status;
+    uint32_t len;           /* message bytes that follow */
+};
+/* ... then len bytes of message, then the nonce again (8 bytes). */
+
+#define RECORD_MAX (sizeof(struct record_head) + DCTS_MESSAGE_MAX + 8)
+
+/* Exit status of a case process that could not send its record. */
+#define EXIT_RESULT_LOST 125
+
+static uint64_t new_nonce(size_t salt)
+{
+    uint64_t v = 0;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v || !v) {
+        /* No entropy yet: still unpredictable enough for a backend that
+         * scribbles by accident, which is all the nonce guards against. */
+        double t = dcts_clock();
+        uint64_t bits;
+        memcpy(&bits, &t, sizeof bits);
+        v = bits ^ ((uint64_t)getpid() << 32) ^ (uint64_t)salt;
+        v ^= v >> 29, v *= 0xbf58476d1ce4e5b9ull, v ^= v >> 32;
+    }
+    return v ? v : 1;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+struct child_arg {
+    const dcts_case *c;
+    const dc_backend *be;
+    double scale;
+    const char *hint;
+    uint64_t nonce;
+};
+
+/* The body of a case process. */
+static void case_child(void *arg, int res_fd)
+{
+    const struct child_arg *a = arg;
+    struct stat before, after;
+    char msg[DCTS_MESSAGE_MAX];
+
+    if (fstat(res_fd, &before) != 0)
+        _exit(EXIT_RESULT_LOST);
+    msg[0] = '\0';
+    dcts_status s = dcts_execute(a->c, a->be, a->scale, a->hint, msg,
+                                 sizeof msg);
+    fflush(stdout);
+    fflush(stderr);
+    /* The case or the backend may have closed or replaced the result
+     * descriptor: then say nothing rather than write into their file. */
+    if (fstat(res_fd, &after) != 0 || after.st_ino != before.st_ino ||
+        after.st_dev != before.st_dev)
+        _exit(EXIT_RESULT_LOST);
+
+    struct record_head h;
+    size_t len = strnlen(msg, sizeof msg - 1);
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
+    h.nonce = a->nonce;
+    h.status = (uint32_t)s;
+    h.len = (uint32_t)len;
+    if (write_all(res_fd, &h, sizeof h) != 0 ||
+        write_all(res_fd, msg, len) != 0 ||
+        write_all(res_fd, &a->nonce, sizeof a->nonce) != 0)
+        _exit(EXIT_RESULT_LOST);
+    _exit(0);
+}
+
+/* Checks a received record; on success *status and the message (msg,
+ * *msglen: inside buf) are set, otherwise why says what is wrong. */
+static int parse_record(const char *buf, size_t len, size_t extra,
+                        uint64_t nonce, dcts_status *status,
+                        const char **msg, size_t *msglen,
+                        char *why, size_t whylen)
+{
+    struct record_head h;
+    uint64_t tail;
+
+    if (len == 0) {
+        snprintf(why, whylen, "no result record");
+        return -1;
+    }
+    if (len < sizeof h) {
+        snprintf(why, whylen, "a truncated result record (%zu bytes)", len);
+        return -1;
+    }
+    memcpy(&h, buf, sizeof h);
+    if (memcmp(h.magic, RECORD_MAGIC, sizeof h.magic) != 0) {
+        snprintf(why, whylen, "garbage on its result pipe (%zu bytes)",
+                 len + extra);
+        return -1;
+    }
+    if (h.nonce != nonce) {
+        snprintf(why, whylen, "a result record with the wrong nonce "
+                 "(not written by the harness's own code)");
+        return -1;
+    }
+    if (h.len > DCTS_MESSAGE_MAX || extra ||
+        len != sizeof h + h.len + sizeof tail) {
+        snprintf(why, whylen, "a malformed result record (%zu bytes, "
+                 "message length %u)", len + extra, (unsigned)h.len);
+        return -1;
+    }
+    memcpy(&tail, buf + sizeof h + h.len, sizeof tail);
+    if (tail != nonce) {
+        snprintf(why, whylen, "a result record with a corrupt end");
+        return -1;
+    }
+    if (h.status != DCTS_PASS && h.status != DCTS_FAIL &&
+        h.status != DCTS_WARN && h.status != DCTS_SKIP) {
+        snprintf(why, whylen, "a result record with an invalid status %u",
+                 (unsigned)h.status);
+        return -1;
+    }
+    *status = (dcts_status)h.status;
+    *msg = buf + sizeof h;
+    *msglen = h.len;
+    return 0;
+}
+
+/* ---- messages ------------------------------------------------------------ */
+
+double dcts_case_budget(const dcts_case *c, double timeout_scale)
+{
+    double b = c->budget_s > 0 ? c->budget_s : DCTS_DEFAULT_BUDGET_S;
+    return b * timeout_scale;
+}
+
+char *dcts_rerun_hint(const dcts_options *opt, const dcts_backend_handle *be,
+                      const dcts_case *c)
+{
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add_shell(&b, opt->argv0 ? opt->argv0 : "dispatch-cts");
+    dcts_buf_puts(&b, " --filter ");
+    dcts_buf_add_shell_quoted(&b, c->id);
+    if (opt->timeout_scale != 1.0)
+        dcts_buf_printf(&b, " --timeout-scale %g", opt->timeout_scale);
+    if (dcts_backend_is_embedded(be)) {
+        dcts_buf_puts(&b, "  # (embedded ");
+        dcts_buf_add_clean(&b, be->be->name, 0);
+        dcts_buf_putc(&b, ')');
+    } else {
+        dcts_buf_putc(&b, ' ');
+        dcts_buf_add_shell(&b, be->path);
+    }
+    return dcts_buf_take(&b);
+}
+
+static void add_clauses(dcts_buf *b, const dcts_case *c)
+{
+    const char *p = c->clauses ? c->clauses : "";
+    while (*p) {
+        p += strspn(p, " ");
+        size_t n = strcspn(p, " ");
+        if (!n)
+            break;
+        char id[64];
+        snprintf(id, sizeof id, "%.*s", (int)(n < 63 ? n : 63), p);
+        const dcts_clause *cl = dcts_find_clause(id);
+        if (cl)
+            dcts_buf_printf(b, "%s (%s): %s\n", cl->id, cl->level, cl->text);
+        else
+            dcts_buf_printf(b, "%s: (not in spec/CONTRACT.md)\n", id);
+        p += n;
+    }
+}
+
+static void add_output(dcts_buf *b, const char *output)
+{
+    if (!output)
+        return;
+    dcts_buf_puts(b, "  captured output:\n");
+    dcts_buf_add_indented(b, output, "  | ");
+}
+
+/* The message of a result the harness decided: clauses, what happened,
+ * captured output, rerun hint. */
+static char *compose(const dcts_case *c, const char *what,
+                     const char *output, const char *hint)
+{
+    dcts_buf b = DCTS_BUF_INIT;
+    add_clauses(&b, c);
+    dcts_buf_puts(&b, "  ");
+    dcts_buf_puts(&b, what);
+    dcts_buf_putc(&b, '\n');
+    add_output(&b, output);
+    dcts_buf_printf(&b, "  rerun: %s\n", hint);
+    return dcts_buf_take(&b);
+}
+
+/* ---- one finished child -> one result ------------------------------------- */
+
+struct slot {
+    dcts_proc p;
+    int busy;
+    size_t idx;                 /* which case */
+    struct child_arg arg;
+    char *hint;
+};
+
+static void finish(const dcts_case *c, struct slot *s, double scale,
+                   dcts_result *r)
+{
+    dcts_proc *p = &s->p;
+    char what[512], how[128];
+    dcts_status st = DCTS_FAIL;
+    const char *msg = "";
+    size_t msglen = 0;
+    char why[160];
+
+    r->ms = (p->end - p->start) * 1000.0;
+    r->output = p->capture ? dcts_capture_text(p->capture) : NULL;
+    int have = parse_record(p->result, p->result_len, p->result_extra,
+                            s->arg.nonce, &st, &msg, &msglen, why,
+                            sizeof why) == 0;
+
+    if (p->timed_out) {
+        r->status = DCTS_TIMEOUT;
+        snprintf(what, sizeof what, "TIMEOUT: no result within %.1f s "
+                 "(timeout scale %g); the case's process group was killed",
+                 dcts_case_budget(c, scale), scale);
+        r->message = compose(c, what, r->output, s->hint);
+        return;
+    }
+    if (WIFSIGNALED(p->wstatus)) {
+        r->status = DCTS_CRASH;
+        dcts_describe_wait_status(p->wstatus, how, sizeof how);
+        snprintf(what, sizeof what, "CRASH: the case process was %s%s%s",
+                 how, have ? " after reporting " : "",
+                 have ? dcts_status_name(st) : "");
+        r->message = compose(c, what, r->output, s->hint);
+        return;
+    }
+    if (!WIFEXITED(p->wstatus) || WEXITSTATUS(p->wstatus) != 0 || !have) {
+        r->status = DCTS_FAIL;
+        dcts_describe_wait_status(p->wstatus, how, sizeof how);
+        if (WIFEXITED(p->wstatus) &&
+            WEXITSTATUS(p->wstatus) == EXIT_RESULT_LOST && !have)
+            snprintf(what, sizeof what, "case process %s: it could not "
+                     "send its result (its result descriptor, fd %d or "
+                     "above, was closed or replaced during the case)", how,
+                     DCTS_RESULT_FD_MIN);
+        else if (have)
+            snprintf(what, sizeof what, "case process %s after reporting "
+                     "%s", how, dcts_status_name(st));
+        else if (p->result_len == 0 && p->result_extra == 0)
+            snprintf(what, sizeof what, "case process %s before reporting "
+                     "(did the case or the backend call exit()?)", how);
+        else
+            snprintf(what, sizeof what, "case process %s and sent %s", how,
+                     why);
+        r->message = compose(c, what, r->output, s->hint);
+        return;
+    }
+
+    /* A good record from a cleanly exited process. */
+    if (st == DCTS_WARN && c->level != DCTS_SHOULD)
+        st = DCTS_FAIL;         /* only a SHOULD case can merely warn */
+    r->status = st;
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add(&b, msg, msglen);
+    for (size_t i = 0; i < b.len; i++)
+        if (b.data[i] == '\0')
+            b.data[i] = '?';
+    if (st == DCTS_FAIL || st == DCTS_WARN) {
+        if (b.len && b.data[b.len - 1] != '\n')
+            dcts_buf_putc(&b, '\n');
+        add_output(&b, r->output);
+    }
+    r->message = dcts_buf_take(&b);
+}
+
+/* A case the harness could not even start. */
+static void not_started(const dcts_case *c, const char *hint,
+                        const char *why, dcts_result *r)
+{
+    char what[512];
+    snprintf(what, sizeof what, "the harness could not start the case "
+             "process: %s", why);
+    r->status = DCTS_FAIL;
+    r->ms = 0;
+    r->output = NULL;
+    r->message = compose(c, what, NULL, hint);
+}
+
+/* ---- in-process mode -------------------------------------------------------- */
+
+static void run_in_process(const dcts_case *const *cases, size_t n,
+                           const dcts_backend_handle *be,
+                           const dcts_options *opt, dcts_result *out)
+{
+    char *msg = dcts_xmalloc(DCTS_MESSAGE_MAX);
+
+    for (size_t i = 0; i < n; i++) {
+        char *hint = dcts_rerun_hint(opt, be, cases[i]);
+        /* The report owns stdout: what the case prints goes to stderr. */
+        fflush(NULL);
+        int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+        if (saved >= 0)
+            dup2(2, 1);
+        double t0 = dcts_clock();
+        msg[0] = '\0';
+        dcts_status s = dcts_execute(cases[i], be->be, opt->timeout_scale,
+                                     hint, msg, DCTS_MESSAGE_MAX);
+        out[i].ms = (dcts_clock() - t0) * 1000.0;
+        fflush(stdout);
+        if (saved >= 0) {
+            dup2(saved, 1);
+            close(saved);
+        }
+        msg[DCTS_MESSAGE_MAX - 1] = '\0';
+        out[i].status = s;
+        out[i].message = dcts_xstrdup(msg);
+        out[i].output = NULL;
+        free(hint);
+    }
+    free(msg);
+}
+
+/* ---- scheduling ------------------------------------------------------------ */
+
+static void progress_line(int on, const dcts_backend_handle *be, size_t done,
+                          size_t n, const char *id)
+{
+    if (!on)
+        return;
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_puts(&b, "\r\033[K");
+    if (id) {
+        dcts_buf_printf(&b, "[%zu/%zu] ", done, n);
+        dcts_buf_add_clean(&b, be->label, 0);
+        dcts_buf_puts(&b, ": ");
+        dcts_buf_add_clean(&b, id, 0);
+    }
+    fputs(dcts_buf_str(&b), stderr);
+    fflush(stderr);
+    dcts_buf_free(&b);
+}
+
+static int launch(struct slot *s, struct slot *slots, size_t nslots,
+                  const dcts_case *c, size_t idx,
+                  const dcts_backend_handle *be, const dcts_options *opt,
+                  char *err, size_t errlen)
+{
+    int *fds = dcts_xmalloc(sizeof *fds * (3 * nslots + 1));
+    size_t nfds = 0;
+    for (size_t i = 0; i < nslots; i++)
+        if (slots[i].busy)
+            nfds += dcts_proc_fds(&slots[i].p, fds + nfds);
+
+    s->idx = idx;
+    s->hint = dcts_rerun_hint(opt, be, c);
+    s->arg.c = c;
+    s->arg.be = be->be;
+    s->arg.scale = opt->timeout_scale;
+    s->arg.hint = s->hint;
+    s->arg.nonce = new_nonce(idx);
+    int rc = dcts_proc_spawn(&s->p, 1, RECORD_MAX, fds, nfds, case_child,
+                             &s->arg, err, errlen);
+    free(fds);
+    if (rc != 0) {
+        free(s->hint);
+        s->hint = NULL;
+        return -1;
+    }
+    s->p.deadline = s->p.start + dcts_case_budget(c, opt->timeout_scale);
+    s->busy = 1;
+    return 0;
+}
+
+int dcts_run_cases(const dcts_case *const *cases, size_t n,
+                   const dcts_backend_handle *be, const dcts_options *opt,
+                   int progress, dcts_result *out)
+{
+    memset(out, 0, sizeof *out * n);
+    if (n == 0)
+        return 0;
+    if (opt->no_fork) {
+        run_in_process(cases, n, be, opt, out);
+        return 0;
+    }
+
+    size_t jobs = opt->jobs ? opt->jobs : dcts_default_jobs();
+    if (jobs > n)
+        jobs = n;
+    struct slot *slots = dcts_xmalloc(sizeof *slots * jobs);
+    dcts_proc **procs = dcts_xmalloc(sizeof *procs * jobs);
+    memset(slots, 0, sizeof *slots * jobs);
+    for (size_t i = 0; i < jobs; i++)
+        procs[i] = &slots[i].p;
+
+    size_t next = 0, done = 0, running = 0;
+    int serial_running = 0, rc = 0;
+    char err[256];
+
+    while (done < n) {
+        while (next < n && running < jobs && !serial_running) {
+            const dcts_case *c = cases[next];
+            int serial = dcts_word_in(c->tags, "serial");
+            if (serial && running > 0)
+                break;                  /* it waits for the others */
+            struct slot *s = slots;
+            while (s->busy)
+                s++;
+            if (launch(s, slots, jobs, c, next, be, opt, err,
+                       sizeof err) != 0) {
+                if (running > 0)
+                    break;              /* retry when a slot frees up */
+                char *hint = dcts_rerun_hint(opt, be, c);
+                not_started(c, hint, err, &out[next]);
+                free(hint);
+                next++, done++;
+                continue;
+            }
+            running++;
+            serial_running = serial;
+            next++;
+        }
+        if (running == 0)
+            continue;
+        if (dcts_proc_step(procs, jobs, -1) != 0) {
+            rc = -1;
+            break;
+        }
+        for (size_t i = 0; i < jobs; i++) {
+            struct slot *s = &slots[i];
+            if (!s->busy || !dcts_proc_done(&s->p))
+                continue;
+            finish(cases[s->idx], s, opt->timeout_scale, &out[s->idx]);
+            if (dcts_word_in(cases[s->idx]->tags, "serial"))
+                serial_running = 0;
+            dcts_proc_release(&s->p);
+            free(s->hint);
+            s->hint = NULL;
+            s->busy = 0;
+            running--, done++;
+            progress_line(progress, be, done, n, cases[s->idx]->id);
+        }
+    }
+    for (size_t i = 0; i < jobs; i++) {     /* interrupted: kill the rest */
+        if (slots[i].busy) {
+            dcts_proc_release(&slots[i].p);
+            free(slots[i].hint);
+        }
+    }
+    progress_line(progress, be, 0, 0, NULL);
+    free(procs);
+    free(slots);
+    return rc;
+}

@@ -1,0 +1,57 @@
+/*
+ * runner.h: running cases against a backend, each in its own process.
+ *
+ * Every case runs in a forked child (dcts_proc): own process group,
+ * default signals, no core dumps, stdout+stderr captured.  The child calls
+ * dcts_execute and writes ONE record on its result pipe (a random nonce,
+ * the status, the message, the nonce again), then _exit(0).  The parent
+ * runs up to opt->jobs children at once and gives each a watchdog of
+ * (budget_s or 5 s) * opt->timeout_scale, after which its whole process
+ * group is killed: TIMEOUT.  A child killed by a signal is a CRASH.  Only
+ * a complete, well-formed record with the right nonce from a child that
+ * then exited with status 0 counts as the status it reports; anything
+ * else is a FAIL that says what happened.  Cases tagged "serial" run
+ * alone.
+ *
+ * With opt->no_fork the cases run one after another in this process
+ * (dcts_execute directly, stdout redirected to stderr): no isolation, no
+ * watchdog.
+ */
+#ifndef DCTS_RUNNER_H
+#define DCTS_RUNNER_H
+
+#include "dcts.h"
+#include "loader.h"
+#include "options.h"
+#include "result.h"
+
+#include <stddef.h>
+
+/* The default watchdog budget of a case (budget_s == 0). */
+#define DCTS_DEFAULT_BUDGET_S 5.0
+/* The longest message a case process may send. */
+#define DCTS_MESSAGE_MAX 16384
+
+/* Runs cases[0..n-1] against be, filling out[0..n-1] (in case order,
+ * whatever order they finish in).  Uses opt->jobs (0: the default),
+ * opt->timeout_scale, opt->no_fork and opt->argv0 (for rerun hints).
+ * progress: when non-zero, a progress line is kept up to date on stderr.
+ * Returns 0; or -1 when an interrupting signal arrived (every child is
+ * killed and reaped first, out[] is partly filled and must still be
+ * cleared). */
+int dcts_run_cases(const dcts_case *const *cases, size_t n,
+                   const dcts_backend_handle *be, const dcts_options *opt,
+                   int progress, dcts_result *out);
+
+/* The command that reruns c alone against be, e.g.
+ *   build/dispatch-cts --filter 'tmo-null' build/backends/poll.so
+ * or, for the embedded backend,
+ *   build/dispatch-cts --filter 'tmo-null'  # (embedded select)
+ * malloc'd. */
+char *dcts_rerun_hint(const dcts_options *opt, const dcts_backend_handle *be,
+                      const dcts_case *c);
+
+/* The budget of c in seconds, scaled. */
+double dcts_case_budget(const dcts_case *c, double timeout_scale);
+
+#endif /* DCTS_RUNNER_H */
