@@ -28,6 +28,8 @@ SO_FLAGS = -fPIC -fvisibility=hidden
 BACKENDS  := $(filter-out common mutants,$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
 BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
+# The production backends `make run` checks, in the order of the matrix.
+CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,select poll epoll)
 
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CASES_SRC   := $(wildcard cases/*.c)
@@ -94,7 +96,7 @@ mutation-report: all mutants
 	tests/mutants.sh --report $(BUILD)
 
 run: all
-	$(BUILD)/dispatch-cts $(BACKEND_SO)
+	$(BUILD)/dispatch-cts $(CORE_SO)
 
 check:
 	./run_tests.sh

@@ -15,6 +15,7 @@ DEPS=(
   "make:make"
   "clang:clang"
   "patch:patch"
+  "pkg-config:pkg-config"
   "/usr/include/cmocka.h:libcmocka-dev"
 )
 
@@ -43,6 +44,16 @@ pass() { passed=$((passed + 1)); echo "PASS  $*"; }
 fail() { failed=$((failed + 1)); echo "FAIL  $*"; }
 LOG=build/test-logs
 step() { echo; echo "== $*"; }
+# checks LABEL COMMAND...: runs a script that prints "PASS what" / "FAIL what"
+# lines and counts them; its full output is kept in build/test-logs.
+checks() {
+  local label=$1; shift
+  local log="$LOG/${label// /-}.log"
+  "$@" >"$log" 2>&1
+  while read -r verdict rest; do
+    case $verdict in PASS) pass "$label: $rest" ;; FAIL) fail "$label: $rest" ;; esac
+  done <"$log"
+}
 
 # ---- build -------------------------------------------------------------------
 step "build (gcc)"
@@ -77,10 +88,10 @@ else fail "clause coverage"; fi
 
 # ---- the command line, as a user meets it -------------------------------------
 step "command line"
-tests/cli.sh build/dispatch-cts >"$LOG/cli.log" 2>&1
-while read -r verdict rest; do
-  case $verdict in PASS) pass "cli: $rest" ;; FAIL) fail "cli: $rest" ;; esac
-done <"$LOG/cli.log"
+checks cli tests/cli.sh build/dispatch-cts
+
+step "install, and a third-party backend built with pkg-config"
+checks install tests/install.sh
 
 # ---- conformance of the bundled backends --------------------------------------
 step "conformance of the bundled backends"
