@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-/* ---- the fields, by model -------------------------------------------------- */
+/* ---- the fields, by model ----------------------------------------------- */
 
 enum { F_R = 1, F_W = 2, F_E = 4, F_ANY = F_R | F_W | F_E };
 
@@ -67,7 +67,7 @@ static int model_fields(dcts_t *t, int select_form, int poll_form)
     return is_poll_model(t) ? poll_form : F_ANY;
 }
 
-/* ---- situations: each returns the fd to watch, settled --------------------- */
+/* ---- situations: each returns the fd to watch, settled ------------------ */
 
 /* A socket with one byte to read; writable too. */
 static int readable_socket(dcts_t *t)
@@ -101,6 +101,17 @@ static int hungup_socket(dcts_t *t)
     int sv[2];
     dcts_socketpair(t, sv);
     dcts_close(t, sv[1]);
+    return sv[0];
+}
+
+/* A socket whose peer shut down its sending side (POLLIN|POLLRDHUP|POLLOUT,
+ * no POLLHUP). */
+static int half_closed_socket(dcts_t *t)
+{
+    int sv[2];
+    dcts_socketpair(t, sv);
+    if (shutdown(sv[1], SHUT_WR) != 0)
+        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
     return sv[0];
 }
 
@@ -201,7 +212,7 @@ static int refused_connect_any(dcts_t *t)
     return refused_connect(t, &at_once);
 }
 
-/* ---- probes and checks ------------------------------------------------------ */
+/* ---- probes and checks -------------------------------------------------- */
 
 /* A probe on fd registered with interest (r, w, e). */
 static dcts_probe *watch(dcts_t *t, const char *name, int fd, int r, int w,
@@ -231,7 +242,8 @@ static void expect_fields(dcts_t *t, const dcts_probe *p, int nonzero,
           (p->e != 0) == !!(nonzero & F_E),
           "expected: %s (%s) called with R %s, W %s, E %s; observed: "
           "r=%#lx w=%#lx e=%#lx", p->name, situation,
-          (nonzero & F_R) ? "non-zero" : "0", (nonzero & F_W) ? "non-zero" : "0",
+          (nonzero & F_R) ? "non-zero" : "0",
+          (nonzero & F_W) ? "non-zero" : "0",
           (nonzero & F_E) ? "non-zero" : "0", p->r, p->w, p->e);
 }
 
@@ -259,9 +271,55 @@ static void expect_native_bits(dcts_t *t, const dcts_probe *p,
           p->e_seen);
 }
 
-/* ---- EVT-1: zero exactly when nothing of the kind is pending --------------- */
+/* ---- the situations, together ------------------------------------------- */
 
-/* Catches: E computed with the seed's erratum (revents & POLLERR) | POLLHUP
+typedef struct situation {
+    const char *name;
+    int (*make)(dcts_t *t);
+} situation;
+
+static const situation situations[] = {
+    { "readable socket", readable_socket },
+    { "idle writable socket", idle_socket },
+    { "socket whose peer closed", hungup_socket },
+    { "socket whose peer shut down writing", half_closed_socket },
+    { "pipe read end with data", pipe_with_data },
+    { "pipe whose writer closed", pipe_writer_gone },
+    { "pipe whose reader closed", pipe_reader_gone },
+    { "full pipe whose reader closed", full_pipe_reader_gone },
+    { "TCP socket with urgent data", tcp_with_urgent },
+    { "TCP socket after the peer's FIN", tcp_after_fin },
+    { "TCP socket after the peer's RST", tcp_after_rst },
+    { "refused non-blocking connect", refused_connect_any },
+};
+
+#define N_SITUATIONS (sizeof situations / sizeof situations[0])
+
+/* "R|E" for the interest with those fields. */
+static const char *interest_name(int fields)
+{
+    static const char *const names[] = {
+        "none", "R", "W", "R|W", "E", "R|E", "W|E", "R|W|E",
+    };
+    return names[fields & F_ANY];
+}
+
+/* One probe per situation, probe Si on situations[i], all registered with
+ * interest (r, w, e). */
+static void watch_all(dcts_t *t, int r, int w, int e,
+                      dcts_probe *p[N_SITUATIONS])
+{
+    for (size_t i = 0; i < N_SITUATIONS; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "S%zu", i);
+        p[i] = watch(t, name, situations[i].make(t), r, w, e);
+    }
+}
+
+/* ---- EVT-1: zero exactly when nothing of the kind is pending ------------ */
+
+/* EVT-1: a target that is only readable gets W == 0 and E == 0.
+ * Catches: E computed with the seed's erratum (revents & POLLERR) | POLLHUP
  * | POLLNVAL, which is never 0; or W/E copied from R. */
 static void readable_only_gets_only_r(dcts_t *t)
 {
@@ -273,7 +331,8 @@ static void readable_only_gets_only_r(dcts_t *t)
     expect_fields(t, sock, F_R, "readable socket, R|E interest");
 }
 
-/* Catches: R or E filled on a merely writable fd (e.g. the seed's erratum,
+/* EVT-1: an idle writable socket, R|W|E interest, gets W only.
+ * Catches: R or E filled on a merely writable fd (e.g. the seed's erratum,
  * or every field set from one "ready" flag). */
 static void writable_only_gets_only_w(dcts_t *t)
 {
@@ -283,7 +342,8 @@ static void writable_only_gets_only_w(dcts_t *t)
     expect_fields(t, p, F_W, "idle writable socket, R|W|E interest");
 }
 
-/* Catches: a backend that reports the interest instead of readiness, or
+/* EVT-1: with nothing pending, no interest gets a call.
+ * Catches: a backend that reports the interest instead of readiness, or
  * calls every registered target on every pass. */
 static void nothing_pending_not_called(dcts_t *t)
 {
@@ -299,53 +359,10 @@ static void nothing_pending_not_called(dcts_t *t)
     }
 }
 
+/* ---- EVT-2: native bits, each field within its own flags ---------------- */
 
-/* ---- the situations, together ------------------------------------------------ */
-
-typedef struct situation {
-    const char *name;
-    int (*make)(dcts_t *t);
-} situation;
-
-static const situation situations[] = {
-    { "readable socket", readable_socket },
-    { "idle writable socket", idle_socket },
-    { "socket whose peer closed", hungup_socket },
-    { "pipe read end with data", pipe_with_data },
-    { "pipe whose writer closed", pipe_writer_gone },
-    { "pipe whose reader closed", pipe_reader_gone },
-    { "full pipe whose reader closed", full_pipe_reader_gone },
-    { "TCP socket with urgent data", tcp_with_urgent },
-    { "TCP socket after the peer's FIN", tcp_after_fin },
-    { "TCP socket after the peer's RST", tcp_after_rst },
-    { "refused non-blocking connect", refused_connect_any },
-};
-
-#define N_SITUATIONS (sizeof situations / sizeof situations[0])
-
-static const char *interest_name(int r, int w, int e)
-{
-    static const char *const names[] = {
-        "none", "R", "W", "R|W", "E", "R|E", "W|E", "R|W|E",
-    };
-    return names[(r ? F_R : 0) | (w ? F_W : 0) | (e ? F_E : 0)];
-}
-
-/* One probe per situation, probe Si on situations[i], all registered with
- * interest (r, w, e). */
-static void watch_all(dcts_t *t, int r, int w, int e,
-                      dcts_probe *p[N_SITUATIONS])
-{
-    for (size_t i = 0; i < N_SITUATIONS; i++) {
-        char name[8];
-        snprintf(name, sizeof name, "S%zu", i);
-        p[i] = watch(t, name, situations[i].make(t), r, w, e);
-    }
-}
-
-/* ---- EVT-2: native bits, each field within its own flags ------------------ */
-
-/* Catches: a bare 1 (a bool) in place of the native bit, e.g. W = 1 where
+/* EVT-2: in every situation, each field holds only its own flags_for bits.
+ * Catches: a bare 1 (a bool) in place of the native bit, e.g. W = 1 where
  * flags_for(0,1,0) is POLLOUT or 0x2; the whole revents copied into every
  * field; POLLHUP or POLLERR filed under R or W. */
 static void fields_carry_native_bits(dcts_t *t)
@@ -363,9 +380,10 @@ static void fields_carry_native_bits(dcts_t *t)
     }
 }
 
-/* ---- EVT-3: R and W only when asked ---------------------------------------- */
+/* ---- EVT-3: R and W only when asked ------------------------------------- */
 
-/* Catches: a backend that waits for, or reports, every condition of the fd
+/* EVT-3: a readable and writable socket reports only the asked fields.
+ * Catches: a backend that waits for, or reports, every condition of the fd
  * whatever the interest (all fds in every select set; pollfd.events fixed
  * at POLLIN|POLLOUT; revents passed through unmasked). */
 static void unwanted_fields_stay_zero(dcts_t *t)
@@ -384,9 +402,8 @@ static void unwanted_fields_stay_zero(dcts_t *t)
     for (int i = 0; i < N; i++) {
         int wanted = interests[i] & (F_R | F_W);
         char what[80];
-        snprintf(what, sizeof what, "readable and writable socket, %s interest",
-                 interest_name(interests[i] & F_R, interests[i] & F_W,
-                               interests[i] & F_E));
+        snprintf(what, sizeof what, "readable and writable socket, %s "
+                 "interest", interest_name(interests[i]));
         if (wanted)
             expect_fields(t, p[i], wanted, what);
         else
@@ -396,7 +413,8 @@ static void unwanted_fields_stay_zero(dcts_t *t)
     }
 }
 
-/* Catches: a backend that puts an R-only fd in the write set (or asks
+/* EVT-3: an R-only target is not woken, nor spun on, by writability.
+ * Catches: a backend that puts an R-only fd in the write set (or asks
  * POLLOUT) and masks the result afterwards: nobody is called, but every
  * wait returns at once (a busy loop). */
 static void r_only_not_woken_by_writable(dcts_t *t)
@@ -417,9 +435,10 @@ static void r_only_not_woken_by_writable(dcts_t *t)
     expect_fields(t, p, F_R, "readable and writable socket, R interest");
 }
 
-/* ---- EVT-4: what the mechanism reports unasked ----------------------------- */
+/* ---- EVT-4: what the mechanism reports unasked -------------------------- */
 
-/* Catches: a poll backend that masks revents by the interest before
+/* EVT-4: a pipe whose writer closed reaches an R-only reader; no spin after.
+ * Catches: a poll backend that masks revents by the interest before
  * mapping it, so POLLHUP without POLLIN is dropped: poll returns at once on
  * every call and nobody is told (100% CPU). */
 static void pipe_hangup_reaches_r_only_target(dcts_t *t)
@@ -439,7 +458,8 @@ static void pipe_hangup_reaches_r_only_target(dcts_t *t)
     dcts_expect_idle_wait(t, 50, "after the only target removed itself");
 }
 
-/* Catches: POLLERR (a pipe whose reader closed) dropped because it was not
+/* EVT-4: a pipe whose reader closed reaches writers without E interest.
+ * Catches: POLLERR (a pipe whose reader closed) dropped because it was not
  * asked for: with the pipe full nobody is told at all, and with room the
  * target sees W but never learns of the error. */
 static void pipe_error_reaches_target_without_e(dcts_t *t)
@@ -457,7 +477,8 @@ static void pipe_error_reaches_target_without_e(dcts_t *t)
                        "a pipe whose reader closed, W interest");
 }
 
-/* Catches: POLLHUP of a socket whose peer closed dropped when the target
+/* EVT-4: a socket hangup reaches R-only and W-only targets (E in poll models).
+ * Catches: POLLHUP of a socket whose peer closed dropped when the target
  * did not ask for E (the target hears R or W and never the hangup). */
 static void socket_hangup_reaches_target_without_e(dcts_t *t)
 {
@@ -471,9 +492,10 @@ static void socket_hangup_reaches_target_without_e(dcts_t *t)
                        "a socket whose peer closed, W interest");
 }
 
-/* ---- EVT-5 .. EVT-8: TCP conditions ------------------------------------------ */
+/* ---- EVT-5 .. EVT-8: TCP conditions ------------------------------------- */
 
-/* Catches: a select backend that never fills (or never reads) exceptfds; a
+/* EVT-5: urgent data arrives in E (select model) or R as PRI (poll models).
+ * Catches: a select backend that never fills (or never reads) exceptfds; a
  * poll backend that drops POLLPRI or asks for POLLIN only. */
 static void urgent_data_is_reported(dcts_t *t)
 {
@@ -490,16 +512,13 @@ static void urgent_data_is_reported(dcts_t *t)
               p->r, p->w, p->e);
 }
 
-/* Catches: an end of stream never reported (e.g. only POLLIN|POLLPRI taken
+/* EVT-6: a peer's FIN (TCP, socketpair) reaches an R-only target.
+ * Catches: an end of stream never reported (e.g. only POLLIN|POLLPRI taken
  * as readable while the kernel says POLLRDHUP, or R dropped with no data). */
 static void peer_fin_is_reported(dcts_t *t)
 {
-    int sv[2];
     dcts_probe *tcp = watch(t, "TCP", tcp_after_fin(t), 1, 0, 0);
-    dcts_socketpair(t, sv);
-    if (shutdown(sv[1], SHUT_WR) != 0)
-        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
-    dcts_probe *unix_end = watch(t, "UNIX", sv[0], 1, 0, 0);
+    dcts_probe *unix_end = watch(t, "UNIX", half_closed_socket(t), 1, 0, 0);
     char c;
 
     dispatch_now(t);
@@ -511,7 +530,8 @@ static void peer_fin_is_reported(dcts_t *t)
           "harness: expected read() to return 0 (end of stream) after FIN");
 }
 
-/* Catches: a reset connection never reported, or reported only in W. */
+/* EVT-7: a peer's RST reaches an R-only target in R or E.
+ * Catches: a reset connection never reported, or reported only in W. */
 static void peer_rst_is_reported(dcts_t *t)
 {
     dcts_probe *p = watch(t, "A", tcp_after_rst(t), 1, 0, 0);
@@ -525,7 +545,8 @@ static void peer_rst_is_reported(dcts_t *t)
           "after RST; observed: %zd (%s)", n, n < 0 ? strerror(errno) : "");
 }
 
-/* Catches: a refused connect never reported to a W-only target (the error
+/* EVT-8: a refused non-blocking connect reaches a W-only target in W or E.
+ * Catches: a refused connect never reported to a W-only target (the error
  * dropped because E was not asked); a backend that consumes SO_ERROR. */
 static void refused_connect_is_reported(dcts_t *t)
 {
@@ -545,7 +566,7 @@ static void refused_connect_is_reported(dcts_t *t)
           err, strerror(err));
 }
 
-/* ---- EVT-9: exactly the kernel's bits ---------------------------------------- */
+/* ---- EVT-9: exactly the kernel's bits ----------------------------------- */
 
 /* What the kernel itself reports for fd asked with the native flags:
  * poll(2) revents (DC_MODEL_POLL) or epoll_wait(2) events (DC_MODEL_EPOLL). */
@@ -583,11 +604,12 @@ static void kernel_fields(dcts_t *t, unsigned long rev, unsigned long out[3])
     }
 }
 
-/* Every situation, registered with interest (r, w, e): each target gets
- * exactly what the kernel reports for its fd asked with flags_for(r,w,e)
+/* Every situation, registered with the interest (F_* fields): each target
+ * gets exactly what the kernel reports for its fd asked with flags_for
  * (or no call when that is nothing).  Unregisters them all at the end. */
-static void compare_with_kernel(dcts_t *t, int r, int w, int e)
+static void compare_with_kernel(dcts_t *t, int interest)
 {
+    int r = !!(interest & F_R), w = !!(interest & F_W), e = !!(interest & F_E);
     unsigned long flags = t->be->flags_for(r, w, e);
     unsigned long want[N_SITUATIONS][3];
     dcts_probe *p[N_SITUATIONS];
@@ -599,12 +621,13 @@ static void compare_with_kernel(dcts_t *t, int r, int w, int e)
     for (size_t i = 0; i < N_SITUATIONS; i++) {
         const dcts_probe *q = p[i];
         int expect_call = (want[i][0] | want[i][1] | want[i][2]) != 0;
-        CHECK(q->calls == expect_call && (!expect_call ||
-              (q->r == want[i][0] && q->w == want[i][1] && q->e == want[i][2])),
+        int same = q->r == want[i][0] && q->w == want[i][1] &&
+                   q->e == want[i][2];
+        CHECK(q->calls == expect_call && (!expect_call || same),
               "expected: %s (%s, %s interest) %s r=%#lx w=%#lx e=%#lx, what "
               "the kernel reports (%s); observed: %d call(s), last r=%#lx "
               "w=%#lx e=%#lx", q->name, situations[i].name,
-              interest_name(r, w, e), expect_call ? "called with" : "not "
+              interest_name(interest), expect_call ? "called with" : "not "
               "called: kernel gives", want[i][0], want[i][1], want[i][2],
               model_name(t), q->calls, q->r, q->w, q->e);
         OK(dcts_filter(t, p[i], 0, 0, 0));
@@ -618,24 +641,26 @@ static void skip_unless_poll_model(dcts_t *t)
              "declares the %s", model_name(t));
 }
 
-/* Catches: a poll backend that adds, drops or translates bits: the seed's
+/* EVT-9: poll models report exactly the kernel's bits (R|W|E interest).
+ * Catches: a poll backend that adds, drops or translates bits: the seed's
  * erratum E, POLLRDNORM or POLLHUP folded into R, POLLNVAL dropped, a
  * bool in place of the bits. */
 static void poll_bits_match_kernel(dcts_t *t)
 {
     skip_unless_poll_model(t);
-    compare_with_kernel(t, 1, 1, 1);
+    compare_with_kernel(t, F_ANY);
 }
 
-/* Catches: the same under narrow interests, where the kernel still reports
+/* EVT-9: the same with R-only, W-only and E-only interests.
+ * Catches: the same under narrow interests, where the kernel still reports
  * hangups and errors unasked: a backend masking revents by interest, or
  * one asking the kernel for more than the interest and reporting it. */
 static void poll_bits_match_kernel_narrow(dcts_t *t)
 {
     skip_unless_poll_model(t);
-    compare_with_kernel(t, 1, 0, 0);
-    compare_with_kernel(t, 0, 1, 0);
-    compare_with_kernel(t, 0, 0, 1);
+    compare_with_kernel(t, F_R);
+    compare_with_kernel(t, F_W);
+    compare_with_kernel(t, F_E);
 }
 
 const dcts_case dcts_cases_events[] = {
@@ -658,7 +683,7 @@ const dcts_case dcts_cases_events[] = {
       "an R-only target on a writable socket is neither called nor spun on",
       r_only_not_woken_by_writable, 0, "timing" },
     { "evt-pipe-hangup-r-only", "EVT-4 EVT-6", DCTS_MUST,
-      "a pipe whose writer closed reaches an R-only reader; no busy loop after",
+      "a pipe whose writer closed reaches an R-only reader; then no busy loop",
       pipe_hangup_reaches_r_only_target, 0, "timing" },
     { "evt-pipe-error-unasked", "EVT-4", DCTS_MUST,
       "a pipe whose reader closed reaches R-only and W-only writers",
@@ -676,7 +701,7 @@ const dcts_case dcts_cases_events[] = {
       "a connection reset by the peer is reported in R or E",
       peer_rst_is_reported, 0, "tcp" },
     { "evt-connect-refused", "EVT-8", DCTS_MUST,
-      "a refused non-blocking connect is reported in W or E to a W-only target",
+      "a refused non-blocking connect reaches a W-only target in W or E",
       refused_connect_is_reported, 0, "tcp" },
     { "evt-poll-exact-bits", "EVT-9", DCTS_MUST,
       "poll models report exactly the kernel's bits (R|W|E interest)",

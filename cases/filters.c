@@ -9,11 +9,8 @@
  */
 #include "dcts.h"
 
-#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
-#include <string.h>
-#include <sys/socket.h>
 
 /* One pass over settled conditions. */
 static void dispatch_now(dcts_t *t)
@@ -51,9 +48,10 @@ static void expect_last_call(dcts_t *t, const dcts_probe *p, int calls,
           want_w ? "non-zero" : "0", after, p->r, p->w, p->e);
 }
 
-/* ---- FLT-1: all-false is complete removal ---------------------------------- */
+/* ---- FLT-1: all-false is complete removal ------------------------------- */
 
-/* Catches: all-false stored as an interest of 0 that is still called, or a
+/* FLT-1: after (0,0,0) a readable target is never called nor waited on.
+ * Catches: all-false stored as an interest of 0 that is still called, or a
  * target dropped from the table while its fd stays in the wait set (every
  * wait returns at once and nobody is called: a busy loop). */
 static void all_false_removes_completely(dcts_t *t)
@@ -72,7 +70,8 @@ static void all_false_removes_completely(dcts_t *t)
                           "filter although that fd is still readable");
 }
 
-/* Catches: removing a target that is not registered failing (-ENOENT,
+/* FLT-1: removing unregistered targets returns 0 and disturbs no one.
+ * Catches: removing a target that is not registered failing (-ENOENT,
  * -EINVAL) or crashing, or removing whichever target holds that fd. */
 static void removing_unregistered_is_harmless(dcts_t *t)
 {
@@ -96,7 +95,8 @@ static void removing_unregistered_is_harmless(dcts_t *t)
           "observed: %d call(s)", a->target.fd, a->calls);
 }
 
-/* Catches: removal from an array or list that drops or shifts the wrong
+/* FLT-1: removing some targets leaves every other one working.
+ * Catches: removal from an array or list that drops or shifts the wrong
  * entry (a swap-remove that loses the entry it moves), or that clears more
  * of the wait set than the one fd. */
 static void removal_leaves_others_working(dcts_t *t)
@@ -126,7 +126,8 @@ static void removal_leaves_others_working(dcts_t *t)
 
 /* ---- FLT-2: a removed target comes back --------------------------------- */
 
-/* Catches: a removed slot left in a state that refuses or ignores the next
+/* FLT-2: a removed target re-registers, by either call, with no remnant.
+ * Catches: a removed slot left in a state that refuses or ignores the next
  * registration, or the old interest surviving removal (a remnant). */
 static void readd_after_removal_works(dcts_t *t)
 {
@@ -147,9 +148,10 @@ static void readd_after_removal_works(dcts_t *t)
                      "with flags_for(0,1,0)");
 }
 
-/* ---- FLT-3: changes apply from the next call ------------------------------- */
+/* ---- FLT-3: changes apply from the next call ---------------------------- */
 
-/* Catches: a change stored in the table but not in the wait set (a stale
+/* FLT-3: R -> W -> R switches take effect on the next dispatch_once.
+ * Catches: a change stored in the table but not in the wait set (a stale
  * pollfd or epoll interest, an fd_set built once), or a change merged with
  * the old interest instead of replacing it. */
 static void switch_r_to_w_takes_effect(dcts_t *t)
@@ -173,7 +175,8 @@ static void switch_r_to_w_takes_effect(dcts_t *t)
     expect_last_call(t, a, 2, 1, 0, "switched back to R, then readable");
 }
 
-/* Catches: narrowing that keeps reporting the dropped field (flags ORed
+/* FLT-3: a narrowed filter stops reporting the dropped field.
+ * Catches: narrowing that keeps reporting the dropped field (flags ORed
  * into the old ones, or the field masked only on registration). */
 static void narrowing_drops_the_field(dcts_t *t)
 {
@@ -194,9 +197,10 @@ static void narrowing_drops_the_field(dcts_t *t)
           a->r, a->w, a->e);
 }
 
-/* ---- FLT-4: one target per fd ------------------------------------------------- */
+/* ---- FLT-4: one target per fd ------------------------------------------- */
 
-/* Catches: a per-fd list that keeps both targets (the first still called),
+/* FLT-4: a second target on a held fd replaces the first, interest and all.
+ * Catches: a per-fd list that keeps both targets (the first still called),
  * a union of the two interests, or a later removal of the replaced target
  * taking the new one with it. */
 static void second_target_replaces_first(dcts_t *t)
@@ -218,7 +222,7 @@ static void second_target_replaces_first(dcts_t *t)
           "A never; observed: B %d, A %d call(s)", b->calls, a->calls);
 }
 
-/* ---- FLT-5: the native call is the boolean call ----------------------------- */
+/* ---- FLT-5: the native call is the boolean call ------------------------- */
 
 enum socket_state { READY, HUNGUP, IDLE, N_STATES };
 
@@ -282,7 +286,8 @@ static void expect_twins_alike(dcts_t *t, const twin *tw)
           n->calls, n->r, n->w, n->e, b->name, b->calls, b->r, b->w, b->e);
 }
 
-/* Catches: a native call that ignores or mistranslates its flags (flags
+/* FLT-5: native flags_for(r,w,e) behaves as the boolean call, all 8.
+ * Catches: a native call that ignores or mistranslates its flags (flags
  * taken as booleans, E bits dropped, every registration made R|W|E), or
  * that treats a change or flags 0 differently from the boolean call. */
 static void poll_filter_matches_boolean_filter(dcts_t *t)
@@ -307,9 +312,10 @@ static void poll_filter_matches_boolean_filter(dcts_t *t)
           "observed: none");
 }
 
-/* ---- FLT-6: native flags 0 is removal ---------------------------------------- */
+/* ---- FLT-6: native flags 0 is removal ----------------------------------- */
 
-/* Catches: flags 0 taken as "no change" (or refused), or a target dropped
+/* FLT-6: native flags 0 is removal: never called, fd not waited on.
+ * Catches: flags 0 taken as "no change" (or refused), or a target dropped
  * from the table while its fd stays in the wait set (a busy loop). */
 static void poll_filter_zero_removes(dcts_t *t)
 {
@@ -332,7 +338,7 @@ static void poll_filter_zero_removes(dcts_t *t)
     OK(dcts_poll_filter(t, a, 0));          /* again: harmless */
 }
 
-/* ---- FLT-7: E alone is a registration ------------------------------------------ */
+/* ---- FLT-7: E alone is a registration ----------------------------------- */
 
 /* A TCP socket that gets urgent data after p is registered E-only on it. */
 static dcts_probe *e_only_on_urgent(dcts_t *t, const char *name, int native)
@@ -363,7 +369,8 @@ static int called_in_e_only(const dcts_probe *p)
     return p->calls == 1 && p->e != 0 && p->r == 0 && p->w == 0;
 }
 
-/* Catches: an E-only interest taken for removal (for poll it puts no bit
+/* FLT-7: an E-only target (either call) hears urgent data or a hangup.
+ * Catches: an E-only interest taken for removal (for poll it puts no bit
  * in pollfd.events, and "events == 0" looks like nothing to wait for), or
  * a select backend that never waits on exceptfds. */
 static void e_only_interest_is_live(dcts_t *t)
@@ -410,7 +417,7 @@ const dcts_case dcts_cases_filters[] = {
       "removing some targets leaves every other target working",
       removal_leaves_others_working, 0, NULL },
     { "flt-readd-after-removal", "FLT-2 FLT-5", DCTS_MUST,
-      "a removed target registered again works, with no remnant of old interest",
+      "a removed target registers again and works, with no old interest left",
       readd_after_removal_works, 0, NULL },
     { "flt-switch-r-to-w", "FLT-3", DCTS_MUST,
       "switching R to W and back takes effect on the next dispatch_once",
@@ -422,13 +429,13 @@ const dcts_case dcts_cases_filters[] = {
       "a second target on a held fd replaces the first, interest and all",
       second_target_replaces_first, 0, NULL },
     { "flt-poll-filter-equivalence", "FLT-5", DCTS_MUST,
-      "flags_for(r,w,e) natively behaves as the boolean call, all 8 combinations",
+      "native flags_for(r,w,e) acts as the boolean call, all 8 combinations",
       poll_filter_matches_boolean_filter, 0, NULL },
     { "flt-poll-filter-zero-removes", "FLT-6", DCTS_MUST,
-      "set_poll_dispatch_filter(o, 0) removes o: never called, fd not waited on",
+      "set_poll_dispatch_filter(o, 0) removes o: not called, fd not waited on",
       poll_filter_zero_removes, 0, "timing" },
     { "flt-e-only-is-live", "FLT-7", DCTS_MUST,
-      "an E-only interest is a registration and hears the model's E conditions",
+      "an E-only interest is a registration that hears the model's E events",
       e_only_interest_is_live, 0, "tcp" },
     { 0 }
 };

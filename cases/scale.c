@@ -131,11 +131,10 @@ static int spread(int k, int of_k, int n)
 /* DSP-3, DSP-4: 10,000 idle eventfds and 10 readable ones among them, the
  * first and the highest fd included.  One pass calls each of the 10
  * exactly once and no idle one; once they are drained, a pass calls no one.
- * Catches: a poll backend that stops scanning after n entries instead of n
- * ready ones, or whose slot index goes wrong as the array grows; an epoll
- * backend whose wait buffer misses ready fds or that reports the wrong fd
- * from a tag; any backend that calls idle targets or loses one past some
- * internal size.  Under a declared fd_limit (select: FD_SETSIZE) it runs
+ * Catches: a poll backend that stops scanning after n entries instead of
+ * after n ready ones (the later actives are never called); a table, index
+ * or bitmap of fixed size (1024, 4096 slots) that refuses, corrupts or
+ * loses the fds past it; any backend that calls idle targets.  Under a declared fd_limit (select: FD_SETSIZE) it runs
  * with as many idle fds as fit below the limit. */
 static void ten_thousand_idle_ten_active(dcts_t *t)
 {

@@ -15,10 +15,10 @@
 #include <stdio.h>
 
 /* "Returned promptly": nothing to wait for, so no sleep at all. */
-#define PROMPT_MS 40.0
+#define PROMPT_MS 50.0
 /* From a byte written by a helper thread to the end of the wait it ends:
  * two thread wake-ups on a possibly loaded machine. */
-#define EVENT_MS 120.0
+#define EVENT_MS 150.0
 /* TMO-8: a wait measured for a leftover timeout must last at least this
  * share of its own (the leftover is a fraction of it, or nothing). */
 #define NOT_SHORT 0.6
@@ -52,7 +52,7 @@ static const char *timeout_text(const double *timeout_s)
 
     if (timeout_s == NULL)
         return "None";
-    snprintf(buf, sizeof ring[0], "%.17g", *timeout_s);
+    snprintf(buf, sizeof ring[0], "%.12g", *timeout_s);
     return buf;
 }
 
@@ -309,18 +309,18 @@ static void huge_timeout_waits_for_event(dcts_t *t, double seconds,
 
     snprintf(name, sizeof name, "A%u", ++made % 1000);
     dcts_probe *a = reader(t, name, &peer);
-    dcts_trace(t, "dispatch_once(%.17g s)", seconds);
+    dcts_trace(t, "dispatch_once(%.12g s)", seconds);
     dcts_write_later(t, peer, event_ms);
     int rc = timed_dispatch(t, &seconds, &ms);
-    CHECK(rc == 0, "expected: dispatch_once(%.17g s = %s) returns 0 (clamped, "
+    CHECK(rc == 0, "expected: dispatch_once(%.12g s = %s) returns 0 (clamped, "
           "never invalid); observed: %s after %.1f ms", seconds, what,
           dcts_code_name(rc), ms);
-    CHECK(a->calls == 1, "expected: dispatch_once(%.17g s = %s) waits for the "
+    CHECK(a->calls == 1, "expected: dispatch_once(%.12g s = %s) waits for the "
           "byte at %.0f ms and calls %s; observed: it returned after %.1f "
           "ms with %d call(s) to it (the timeout wrapped to a short wait)",
           seconds, what, event_ms, name, ms, a->calls);
     CHECK(ms <= event_ms + dcts_tol_ms(t, EVENT_MS), "expected: "
-          "dispatch_once(%.17g s) returns promptly after the byte at %.0f ms; "
+          "dispatch_once(%.12g s) returns promptly after the byte at %.0f ms; "
           "observed: %.1f ms", seconds, event_ms, ms);
     /* a drained its byte; it stays registered and idle for the next value */
 }
@@ -485,8 +485,9 @@ static int wait_in_signal_storm(dcts_t *t, const idle_set *idle, double *ms)
     int rc = timed_dispatch(t, &s, ms);
     long during = dcts_signals_delivered() - before;
     dcts_signal_storm_stop(t);
-    CHECK(during >= 3, "harness: only %ld signal(s) arrived during a %.1f ms "
-          "wait: the storm proves nothing", during, *ms);
+    /* A long wait that saw few signals means the storm did not work. */
+    CHECK(*ms < 20 || during >= 5, "harness: only %ld signal(s) arrived "
+          "during a %.1f ms wait: the storm proves nothing", during, *ms);
     check_idle_untouched(t, idle, "TMO-10: a wait interrupted by signals");
     return rc;
 }
