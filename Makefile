@@ -2,6 +2,8 @@
 #
 #   make            build/dispatch-cts and build/backends/*.so
 #   make run        build, then check the bundled backends and print the matrix
+#   make engines-report   check the engine adapters against their expected
+#                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
 #   make install    PREFIX=/usr/local DESTDIR=... (binary, header, pkg-config,
 #                   bundled backends)
@@ -9,6 +11,10 @@
 #
 # Every backend is a directory under backends/ (except common/ and mutants/);
 # its *.c files, plus backends/common/*.c, become build/backends/NAME.so.
+# A backend that links a library lists its link flags in backends/NAME/LIBS
+# (e.g. "-levent"): the engine adapters (libevent, libev, libuv), whose
+# conformance `make engines-report` publishes in spec/ENGINES.md, against
+# the known gaps in spec/expectations/NAME.txt.
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
@@ -30,6 +36,10 @@ BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
 # The production backends `make run` checks, in the order of the matrix.
 CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,select poll epoll)
+# The engine adapters: the backends with a LIBS file.
+ENGINES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
+ENGINE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(ENGINES))
+ENGINE_EXPECT := $(patsubst %,spec/expectations/%.txt,$(ENGINES))
 
 HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
 CASES_SRC   := $(wildcard cases/*.c)
@@ -48,6 +58,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
 .PHONY: all run check install uninstall clean unit mutants mutation-report
+.PHONY: engines-report
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
 $(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
@@ -73,9 +84,10 @@ $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 
 # One shared object per backend directory.
 .SECONDEXPANSION:
-$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c) $(COMMON_SRC) $(HEADERS)
+$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/LIBS) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
+	    $(strip $(shell cat backends/$*/LIBS 2>/dev/null)) $(LDLIBS)
 
 # Unit tests of the harness's own parts (cmocka).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
@@ -98,6 +110,14 @@ mutation-report: all mutants
 run: all
 	$(BUILD)/dispatch-cts $(CORE_SO)
 
+# The engine adapters' conformance, regenerated: the table, each gap's
+# reason and the engines' versions go to spec/ENGINES.md; the exit status
+# is non-zero when a result differs from spec/expectations/NAME.txt (an
+# unexpected failure, or an expected one that passed: tighten the file).
+engines-report: all
+	$(BUILD)/dispatch-cts $(patsubst %,--expect %,$(ENGINE_EXPECT)) \
+	    --format markdown -o spec/ENGINES.md $(ENGINE_SO)
+
 check:
 	./run_tests.sh
 
@@ -119,10 +139,13 @@ clean:
 	rm -rf $(BUILD) build-*
 
 # Fixture backends for the harness's unit tests: each tests/fixtures/*.c
-# becomes $(BUILD)/fixtures/*.so (descriptors broken in one way each).  The
-# tests find them next to themselves ($(BUILD)/tests/../fixtures) or in
+# becomes $(BUILD)/fixtures/*.so, a backend the loader must refuse (one
+# thing broken in each); tests/fixtures/valid/*.c become
+# $(BUILD)/fixtures/valid/*.so, loadable backends that misbehave when run.
+# The tests find them next to themselves ($(BUILD)/tests/../fixtures) or in
 # $DCTS_FIXTURES.
-FIXTURE_SO := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,$(wildcard tests/fixtures/*.c))
+FIXTURE_SO := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,\
+              $(wildcard tests/fixtures/*.c tests/fixtures/valid/*.c))
 
 $(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEADERS)
 	@mkdir -p $(dir $@)

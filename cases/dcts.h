@@ -23,6 +23,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 /* ---- the case table ------------------------------------------------------ */
 
@@ -240,6 +241,34 @@ int dcts_await(dcts_t *t, int fd, int events, double ms);
 void dcts_send_urgent(dcts_t *t, int fd);
 /* Closes fd with SO_LINGER {1, 0}, so a TCP peer gets a RST (untracked). */
 void dcts_close_reset(dcts_t *t, int fd);
+/* An AF_UNIX stream listener bound to path (e.g. in dcts_tmpdir),
+ * non-blocking. */
+int dcts_unix_listener(dcts_t *t, const char *path);
+/* An anonymous in-memory file (memfd) holding len bytes of data (none if
+ * data is NULL), its offset at 0: for a peer's stdin or stdout. */
+int dcts_memfile(dcts_t *t, const char *name, const void *data, size_t len);
+
+/* ---- peer programs and temporary files (spawn.c, tmpdir.c) -------------- */
+
+/* The path of the executable name on $PATH, or NULL (static storage). */
+const char *dcts_which(const char *name);
+/* Starts argv (argv[0] a path or a name on $PATH) as a peer: stdin from
+ * in_fd and stdout to out_fd (-1: /dev/null), stderr the case's, no other
+ * descriptor, in the case's process group.  The runtime SIGKILLs and
+ * reaps it when the case ends, whichever way; so does the harness's
+ * watchdog with the case's process group. */
+pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd);
+/* 1 when the peer pid has ended (reaped; its wait status in *status),
+ * 0 while it runs.  Never blocks. */
+int dcts_spawn_done(dcts_t *t, pid_t pid, int *status);
+/* Waits up to ms milliseconds for the peer to end and returns its wait
+ * status; fails the case if it is still running. */
+int dcts_spawn_wait(dcts_t *t, pid_t pid, double ms);
+/* "exited with status 0", "killed by signal 9 (Killed)" (static). */
+const char *dcts_exit_text(int status);
+/* A private directory, the same for every call in a case, removed with
+ * everything in it when the case ends. */
+const char *dcts_tmpdir(dcts_t *t);
 
 /* ---- time ---------------------------------------------------------------- */
 
@@ -249,6 +278,15 @@ double dcts_now(void);
 double dcts_ms_since(double since);
 /* A tolerance of ms milliseconds, scaled by --timeout-scale. */
 double dcts_tol_ms(dcts_t *t, double ms);
+/* Upper bounds on a duration, on a loaded machine: measure(t, arg) does
+ * one attempt (with its own checks) and returns its length in ms.  While
+ * every attempt so far took longer than limit_ms, but by no more than a
+ * machine can delay a process (300 ms, scaled), it is measured again, up
+ * to 3 attempts in all; the least length is returned.  A loaded machine
+ * makes a wait late now and then, a broken backend every time.  Never use
+ * it for lower bounds: no machine makes a wait shorter. */
+double dcts_least_ms(dcts_t *t, double limit_ms,
+                     double (*measure)(dcts_t *t, void *arg), void *arg);
 /* Writes one byte to fd from a helper thread after ms milliseconds. */
 void dcts_write_later(dcts_t *t, int fd, double ms);
 /* Sleeps ms milliseconds. */

@@ -278,6 +278,30 @@ static void callback_narrows_other(dcts_t *t)
           d.victim->calls_this_pass, d.victim->r, d.victim->w);
 }
 
+/* DSP-4, DSP-5: A and B readable with R interest only; the first called
+ * narrows the other to W.  The other's only field in this pass's results
+ * is R, now masked away, so it is not called in that pass at all (least of
+ * all with R = W = E = 0); on the next pass it gets W only.
+ * Catches: mutant empty-call-after-mask (a re-check that asks "anything
+ * left?" before masking by the current interest, not after). */
+static void narrowed_to_nothing_pending(dcts_t *t)
+{
+    duel d = { .deed = deed_narrow_to_write };
+
+    run_duel(t, &d, 1, 0, 0);
+    CHECK(d.victim->calls == 0 ||
+          (d.victim->r == 0 && (d.victim->w | d.victim->e) != 0),
+          "expected: %s (R only pending, narrowed to W by %s earlier in the "
+          "pass) not called in that pass; observed: %d call(s), last with "
+          "r=%#lx w=%#lx e=%#lx", d.victim->name, d.actor->name,
+          d.victim->calls, d.victim->r, d.victim->w, d.victim->e);
+    OK(dcts_dispatch(t, 0));
+    CHECK(d.victim->calls_this_pass == 1 && d.victim->r == 0 && d.victim->w,
+          "expected: on the next pass %s (W interest, writable) called with "
+          "W only; observed: %d call(s), r=%#lx w=%#lx", d.victim->name,
+          d.victim->calls_this_pass, d.victim->r, d.victim->w);
+}
+
 /* DSP-5, DSP-6: the first called removes the other (all-false interest);
  * the other is not called in that pass, nor in the next.
  * Catches: a backend that calls whatever its wait reported, without
@@ -624,6 +648,9 @@ const dcts_case dcts_cases_dispatch[] = {
     { "dsp-callback-narrows-other", "DSP-5", DCTS_MUST,
       "a target narrowed to W earlier in the pass gets no R",
       callback_narrows_other, 0, NULL },
+    { "dsp-narrowed-to-nothing-pending", "DSP-4 DSP-5", DCTS_MUST,
+      "a target whose only pending field is switched off earlier in the "
+      "pass is not called in it", narrowed_to_nothing_pending, 0, NULL },
     { "dsp-callback-removes-other", "DSP-5 DSP-6", DCTS_MUST,
       "a target removed earlier in the pass is not called",
       callback_removes_other, 0, NULL },

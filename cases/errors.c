@@ -179,6 +179,29 @@ static void handler_return_propagates_at_once(dcts_t *t)
           dcts_handler_calls(t, NULL, NULL));
 }
 
+/* ERR-3, ERR-5: the handler re-raises (returns 99): it is still called
+ * exactly once for the one raise, with the raiser and its code.
+ * Catches: mutant handler-called-twice (calls the handler once to test its
+ * answer and a second time to fetch it). */
+static void reraising_handler_called_once(dcts_t *t)
+{
+    dcts_probe *p[1];
+    int reraise = 99;
+    double zero = 0;
+    dc_target *o = NULL;
+    int code = 0;
+
+    raisers(t, p, 1, CODE);
+    int rc = dcts_dispatch_full(t, &zero, dcts_recording_handler, &reraise);
+    int calls = dcts_handler_calls(t, &o, &code);
+    CHECK(rc == 99, "expected: dispatch_once returns the handler's 99; "
+          "observed: %s", dcts_code_name(rc));
+    CHECK(calls == 1 && o == &p[0]->target && code == CODE,
+          "expected: exactly one call handler(A, %d) for the one raise; "
+          "observed: %d call(s), the last with %s and code %s", CODE, calls,
+          o == &p[0]->target ? "A" : "another target", dcts_code_name(code));
+}
+
 #define HANDLED 5
 
 /* ERR-6: five ready targets all raise 7, the handler handles each: all
@@ -269,6 +292,45 @@ static void rest_reported_after_handler_raise(dcts_t *t)
 {
     int reraise = 99;
     rest_reported_after(t, CODE, &reraise, 99);
+}
+
+/* ERR-7, ERR-8: A (readable, R interest) raises without reading, and the
+ * pass ends by propagation: with no handler, by the handler's re-raise, by
+ * DC_INTERRUPT.  After each, A is still registered and the next pass calls
+ * it again with R, since its byte is still there.
+ * Catches: mutant raiser-unregistered (drops a target whose error
+ * propagates, as asyncore's handle_error closes it) and mutant
+ * oneshot-not-rearmed-after-raise (fds disarmed when reported and re-armed
+ * only after a pass that did not propagate). */
+static void raiser_reported_again(dcts_t *t)
+{
+    static const struct {
+        int code, handler_ret, want;    /* handler_ret < 0: no handler */
+        const char *how;
+    } ways[] = {
+        { CODE, -1, CODE, "a raise with no handler" },
+        { CODE, 99, 99, "a handler's re-raise" },
+        { DC_INTERRUPT, -1, DC_INTERRUPT, "DC_INTERRUPT" },
+    };
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);
+    double zero = 0;
+
+    for (size_t i = 0; i < sizeof ways / sizeof ways[0]; i++) {
+        int hret = ways[i].handler_ret;
+        a->ret = ways[i].code;
+        int rc = dcts_dispatch_full(t, &zero, hret >= 0 ? dcts_recording_handler
+                                              : NULL, hret >= 0 ? &hret : NULL);
+        CHECK(rc == ways[i].want, "expected: the pass ends by %s, returning "
+              "%s; observed: %s", ways[i].how, dcts_code_name(ways[i].want),
+              dcts_code_name(rc));
+        a->ret = 0;
+        rc = dcts_dispatch(t, 0);
+        CHECK(rc == 0 && a->calls_this_pass == 1 && a->r,
+              "expected: after a pass ended by %s, the next pass calls A (its "
+              "byte still unread) again with R; observed: rc %s, %d call(s), "
+              "r=%#lx", ways[i].how, dcts_code_name(rc), a->calls_this_pass,
+              a->r);
+    }
 }
 
 /* ---- ERR-8: consistent whichever way the pass ends ---------------------- */
@@ -388,6 +450,9 @@ const dcts_case dcts_cases_errors[] = {
     { "err-handler-return-propagates", "ERR-5", DCTS_MUST,
       "a non-zero handler return ends the pass at once and is returned",
       handler_return_propagates_at_once, 0, NULL },
+    { "err-reraising-handler-called-once", "ERR-3 ERR-5", DCTS_MUST,
+      "a handler that re-raises is called once for the one raise",
+      reraising_handler_called_once, 0, NULL },
     { "err-handled-pass-goes-on", "ERR-6", DCTS_MUST,
       "after handled raises the pass calls every other ready target",
       handled_pass_goes_on, 0, NULL },
@@ -400,6 +465,9 @@ const dcts_case dcts_cases_errors[] = {
     { "err-rest-after-handler-raise", "ERR-7 ERR-5", DCTS_MUST,
       "targets left uncalled by a handler's raise are reported by the next "
       "calls", rest_reported_after_handler_raise, 0, NULL },
+    { "err-raiser-reported-again", "ERR-7 ERR-8", DCTS_MUST,
+      "a target whose raise ended the pass stays registered and is "
+      "reported again", raiser_reported_again, 0, NULL },
     { "err-handler-closes-target", "ERR-8 ERR-6", DCTS_MUST,
       "a handler that closes the raising target: the pass goes on, the "
       "target is never called again", handler_closes_target_pass_goes_on,

@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 void dcts_track_fd(dcts_t *t, int fd)
@@ -259,4 +261,37 @@ void dcts_close_reset(dcts_t *t, int fd)
     if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard))
         dcts_fail(t, "harness: SO_LINGER on fd %d: %s", fd, strerror(errno));
     dcts_close(t, fd);
+}
+
+int dcts_unix_listener(dcts_t *t, const char *path)
+{
+    struct sockaddr_un a;
+    int fd = dcts_own_fd(t, socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK |
+                                   SOCK_CLOEXEC, 0));
+
+    memset(&a, 0, sizeof a);
+    a.sun_family = AF_UNIX;
+    if (strlen(path) >= sizeof a.sun_path)
+        dcts_fail(t, "harness: UNIX socket path too long: %s", path);
+    strcpy(a.sun_path, path);
+    if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 64))
+        dcts_fail(t, "harness: UNIX socket %s: %s", path, strerror(errno));
+    return fd;
+}
+
+int dcts_memfile(dcts_t *t, const char *name, const void *data, size_t len)
+{
+    int fd = dcts_own_fd(t, memfd_create(name, MFD_CLOEXEC));
+    const char *p = data;
+
+    while (data && len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n <= 0)
+            dcts_fail(t, "harness: writing memfd %s: %s", name,
+                      strerror(errno));
+        p += n, len -= (size_t)n;
+    }
+    if (lseek(fd, 0, SEEK_SET) != 0)
+        dcts_fail(t, "harness: lseek on memfd %s: %s", name, strerror(errno));
+    return fd;
 }

@@ -167,9 +167,11 @@ void dcts_runtime_release(dcts_t *t)
     for (size_t i = 0; i < dcts_rt.nthreads; i++)
         pthread_join(dcts_rt.threads[i], NULL);
     /* Threads first: a delayed write must never land on a reused fd. */
+    dcts_spawn_release();       /* peers go before the files they use */
     for (size_t i = 0; i < dcts_rt.nfds; i++)
         if (dcts_rt.fds[i] >= 0)
             close(dcts_rt.fds[i]);
+    dcts_tmpdir_release();
     for (size_t i = 0; i < dcts_rt.nprobes; i++)
         free(dcts_rt.probes[i]);
     free(dcts_rt.threads);

@@ -8,6 +8,7 @@
 #include "dcts.h"
 
 #include <pthread.h>
+#include <sys/types.h>
 
 struct dcts_runtime {
     dcts_t *current;              /* the running case's state */
@@ -38,6 +39,10 @@ struct dcts_runtime {
     size_t nthreads, threads_cap;
 
     int storm_on;                 /* a signal storm is running */
+
+    pid_t *pids;                  /* peer processes to kill and reap */
+    size_t npids, pids_cap;
+    char *tmpdir;                 /* dcts_tmpdir, removed at the end */
 };
 
 extern struct dcts_runtime dcts_rt;
@@ -49,5 +54,9 @@ void dcts_runtime_release(dcts_t *t);
 /* Remembers fd (kernel.c) or a thread (timing.c) for release. */
 void dcts_track_fd(dcts_t *t, int fd);
 void dcts_track_thread(dcts_t *t, pthread_t th);
+/* Kill and reap the peers still running (spawn.c); remove the case's
+ * temporary directory (tmpdir.c). */
+void dcts_spawn_release(void);
+void dcts_tmpdir_release(void);
 
 #endif

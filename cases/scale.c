@@ -39,7 +39,7 @@
 static dcts_probe *probes[MOST];
 static char want[MOST];
 
-/* ---- eventfd probes -------------------------------------------------------- */
+/* ---- eventfd probes ------------------------------------------------------ */
 
 /* A probe on a new idle eventfd, registered for R; the runtime closes the
  * fd when the case ends.  Fails the case, naming i, when the backend
@@ -89,7 +89,7 @@ static void make_idle(dcts_probe *p)
     }
 }
 
-/* ---- checking a pass ------------------------------------------------------- */
+/* ---- checking a pass ----------------------------------------------------- */
 
 /* After one pass: every probe with want[i] set was called exactly once,
  * with R and nothing else; no other of probes[0..n) was called.  what
@@ -117,7 +117,7 @@ static void expect_called(dcts_t *t, int n, const char *what)
     }
 }
 
-/* ---- DSP-3, DSP-4: 10,000 idle, 10 active ------------------------------- */
+/* ---- DSP-3, DSP-4: 10,000 idle, 10 active -------------------------------- */
 
 #define IDLE_WANTED 10000
 #define ACTIVE 10
@@ -134,8 +134,9 @@ static int spread(int k, int of_k, int n)
  * Catches: a poll backend that stops scanning after n entries instead of
  * after n ready ones (the later actives are never called); a table, index
  * or bitmap of fixed size (1024, 4096 slots) that refuses, corrupts or
- * loses the fds past it; any backend that calls idle targets.  Under a declared fd_limit (select: FD_SETSIZE) it runs
- * with as many idle fds as fit below the limit. */
+ * loses the fds past it; any backend that calls idle targets.  Under a
+ * declared fd_limit (select: FD_SETSIZE) it runs with as many idle fds as
+ * fit below the limit. */
 static void ten_thousand_idle_ten_active(dcts_t *t)
 {
     int idle = IDLE_WANTED, limit = t->be->fd_limit - LIMIT_HEADROOM;
@@ -165,7 +166,7 @@ static void ten_thousand_idle_ten_active(dcts_t *t)
     expect_called(t, n, "all drained");
 }
 
-/* ---- DSP-3, DSP-4, LIM-1: tens of thousands of fds ------------------------ */
+/* ---- DSP-3, DSP-4, LIM-1: tens of thousands of fds ----------------------- */
 
 #define MANY_WANTED MOST
 #define MANY_FLOOR 16384        /* below this it is not "tens of thousands" */

@@ -33,6 +33,25 @@ double dcts_tol_ms(dcts_t *t, double ms)
     return ms * t->scale;
 }
 
+/* How late a loaded machine can make a wait, before scaling: a wait later
+ * than its limit by more than this is the backend's doing. */
+#define DCTS_NOISE_MS 300.0
+#define DCTS_ATTEMPTS 3
+
+double dcts_least_ms(dcts_t *t, double limit_ms,
+                     double (*measure)(dcts_t *t, void *arg), void *arg)
+{
+    double least = measure(t, arg);
+
+    for (int i = 1; i < DCTS_ATTEMPTS && least > limit_ms &&
+         least <= limit_ms + dcts_tol_ms(t, DCTS_NOISE_MS); i++) {
+        double ms = measure(t, arg);
+        if (ms < least)
+            least = ms;
+    }
+    return least;
+}
+
 void dcts_sleep_ms(double ms)
 {
     double s = ms > 0 ? ms / 1000.0 : 0;

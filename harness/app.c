@@ -149,7 +149,7 @@ done:
         dcts_unload_backend(&hs[b]);
     free(hs);
     free(cases);
-    dcts_signals_reraise();             /* returns unless interrupted */
+    dcts_signals_restore();             /* returns unless interrupted */
     return rc;
 }
 

@@ -128,6 +128,7 @@ static void probe_child(void *arg, int res_fd)
             _exit(125);
         p += n, left -= (size_t)n;
     }
+    close(res_fd);
     _exit(0);                       /* no destructors, no atexit */
 }
 

@@ -119,6 +119,8 @@ static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
 static int apply(dcts_options *o, int id, const char *opt, const char *value,
                  char *err, size_t errlen)
 {
+    if (id < OPT_LIST && !value)
+        return fail(err, errlen, "option '%s' needs a value", opt);
     switch (id) {
     case OPT_FILTER:
         if (!*value)

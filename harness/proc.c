@@ -21,8 +21,11 @@
 /* After a child exits, how long its pipes may stay open (held by an
  * escaped grandchild) before the harness stops waiting for EOF. */
 #define EXIT_GRACE_S 1.0
-/* Poll period when a child cannot be watched through a pidfd. */
-#define NO_PIDFD_PERIOD_S 0.02
+/* SIGCHLD wakes the harness up (through a self-pipe); this period is only
+ * a safety net should a wake-up ever be lost, and the watch on a killed
+ * child until it is gone. */
+#define SAFETY_PERIOD_S 0.25
+#define KILLED_PERIOD_S 0.01
 /* At most this much is read from one pipe per round, so a child that
  * writes without end cannot starve the others. */
 #define READ_PER_ROUND (64 * 1024)
@@ -39,48 +42,97 @@ double dcts_clock(void)
 static const int interrupting[] = { SIGINT, SIGTERM, SIGHUP };
 #define N_INTERRUPTING (sizeof interrupting / sizeof interrupting[0])
 
-/* The one piece of process-wide state: what the handler saw, and what to
- * restore.  Only touched by the main thread and the handler. */
+/* The process-wide state signals need, and nothing else: the interrupt
+ * caught, the wake-up self-pipe (owner: the process that made it; a fork
+ * must make its own), and the dispositions to restore. */
+static volatile sig_atomic_t caught_signal;
 static struct {
-    int installed;
-    sigset_t old_mask, wait_mask;
+    pid_t owner;
+    int rd, wr;
+} wake = { 0, -1, -1 };
+static struct {
+    int installed, watching;
     struct sigaction old_int[N_INTERRUPTING], old_pipe, old_chld;
 } sigstate;
-static volatile sig_atomic_t caught_signal;
+
+static void poke(void)
+{
+    int saved = errno;
+    if (wake.wr >= 0 && write(wake.wr, "", 1) < 0) {
+        /* full: a wake-up is pending anyway */
+    }
+    errno = saved;
+}
+
+static void on_sigchld(int sig)
+{
+    (void)sig;
+    poke();
+}
 
 static void on_interrupt(int sig)
 {
     if (!caught_signal)
         caught_signal = sig;
+    poke();
+}
+
+static void make_wake_pipe(void)
+{
+    if (wake.owner == getpid() && wake.rd >= 0)
+        return;
+    if (wake.rd >= 0) {                 /* the parent's, inherited */
+        close(wake.rd);
+        close(wake.wr);
+        wake.rd = wake.wr = -1;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC | O_NONBLOCK) != 0)
+        return;                         /* the safety period will do */
+    wake.rd = p[0];
+    wake.wr = p[1];
+    wake.owner = getpid();
+}
+
+/* Makes sure a child's exit wakes dcts_proc_step up. */
+static void watch_sigchld(void)
+{
+    struct sigaction sa, cur;
+
+    make_wake_pipe();
+    sigaction(SIGCHLD, NULL, &cur);
+    if (cur.sa_handler == on_sigchld)
+        return;
+    if (!sigstate.watching)
+        sigstate.old_chld = cur;
+    sigstate.watching = 1;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = on_sigchld;
+    sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+    sigaction(SIGCHLD, &sa, NULL);
 }
 
 void dcts_signals_install(void)
 {
     struct sigaction sa;
-    sigset_t block;
 
     if (sigstate.installed)
         return;
+    make_wake_pipe();
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
     sa.sa_handler = SIG_IGN;
     sigaction(SIGPIPE, &sa, &sigstate.old_pipe);
-    sa.sa_handler = SIG_DFL;            /* SIG_IGN here would auto-reap */
-    sigaction(SIGCHLD, &sa, &sigstate.old_chld);
-
-    sigemptyset(&block);
+    /* SA_RESTART: only the harness's poll() (never restarted) is to
+     * notice; the self-pipe makes sure it does, whenever it comes. */
+    sa.sa_handler = on_interrupt;
+    sa.sa_flags = SA_RESTART;
     for (size_t i = 0; i < N_INTERRUPTING; i++) {
         sigaction(interrupting[i], NULL, &sigstate.old_int[i]);
-        if (sigstate.old_int[i].sa_handler == SIG_IGN)
-            continue;                   /* e.g. started by nohup: keep it */
-        sa.sa_handler = on_interrupt;   /* no SA_RESTART: ppoll sees EINTR */
-        sigaction(interrupting[i], &sa, NULL);
-        sigaddset(&block, interrupting[i]);
+        if (sigstate.old_int[i].sa_handler != SIG_IGN)  /* nohup: keep */
+            sigaction(interrupting[i], &sa, NULL);
     }
-    sigprocmask(SIG_BLOCK, &block, &sigstate.old_mask);
-    sigstate.wait_mask = sigstate.old_mask;
-    for (size_t i = 0; i < N_INTERRUPTING; i++)
-        sigdelset(&sigstate.wait_mask, interrupting[i]);
     sigstate.installed = 1;
 }
 
@@ -89,7 +141,7 @@ int dcts_signals_caught(void)
     return caught_signal;
 }
 
-void dcts_signals_reraise(void)
+void dcts_signals_restore(void)
 {
     int sig = caught_signal;
 
@@ -97,16 +149,20 @@ void dcts_signals_reraise(void)
         for (size_t i = 0; i < N_INTERRUPTING; i++)
             sigaction(interrupting[i], &sigstate.old_int[i], NULL);
         sigaction(SIGPIPE, &sigstate.old_pipe, NULL);
-        sigaction(SIGCHLD, &sigstate.old_chld, NULL);
-        sigprocmask(SIG_SETMASK, &sigstate.old_mask, NULL);
         sigstate.installed = 0;
     }
+    if (sigstate.watching) {
+        sigaction(SIGCHLD, &sigstate.old_chld, NULL);
+        sigstate.watching = 0;
+    }
+    if (wake.rd >= 0 && wake.owner == getpid()) {
+        close(wake.rd);
+        close(wake.wr);
+    }
+    wake.rd = wake.wr = -1;
+    wake.owner = 0;
     if (sig) {
-        sigset_t one;
         signal(sig, SIG_DFL);
-        sigemptyset(&one);
-        sigaddset(&one, sig);
-        sigprocmask(SIG_UNBLOCK, &one, NULL);
         raise(sig);
         exit(128 + sig);                /* if it did not kill us */
     }
@@ -266,10 +322,21 @@ static void child_setup(int out_w, int *res_w, const int *close_fds,
     for (int s = 1; s < NSIG; s++)
         if (s != SIGKILL && s != SIGSTOP)
             sigaction(s, &dfl, NULL);   /* fails harmlessly for reserved */
+    /* Except SIGPIPE: a write to a closed peer is something cases do on
+     * purpose; it must be EPIPE for them to report, not a "crash". */
+    dfl.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &dfl, NULL);
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
 
-    /* Explicitly: the parent's descriptors of other children. */
+    /* Explicitly: the parent's wake-up pipe and its descriptors of other
+     * children (close_range below gets them too, where it exists). */
+    if (wake.rd > 2)
+        close(wake.rd);
+    if (wake.wr > 2)
+        close(wake.wr);
+    wake.rd = wake.wr = -1;
+    wake.owner = 0;
     for (size_t i = 0; i < nclose; i++)
         if (close_fds[i] > 2 && close_fds[i] != out_w && close_fds[i] != *res_w)
             close(close_fds[i]);
@@ -307,7 +374,8 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
     int outp[2] = { -1, -1 }, resp[2] = { -1, -1 };
 
     memset(p, 0, sizeof *p);
-    p->pidfd = p->out_fd = p->res_fd = -1;
+    p->out_fd = p->res_fd = -1;
+    watch_sigchld();
     if ((capture && pipe2(outp, O_CLOEXEC) != 0) ||
         pipe2(resp, O_CLOEXEC) != 0) {
         snprintf(err, errlen, "pipe: %s", strerror(errno));
@@ -338,11 +406,6 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
     if (p->out_fd >= 0)
         fcntl(p->out_fd, F_SETFL, fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
     fcntl(p->res_fd, F_SETFL, fcntl(p->res_fd, F_GETFL) | O_NONBLOCK);
-#ifdef SYS_pidfd_open
-    p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);   /* CLOEXEC itself */
-    if (p->pidfd < 0)
-        p->pidfd = -1;
-#endif
     if (capture) {
         p->capture = dcts_xmalloc(sizeof *p->capture);
         memset(p->capture, 0, sizeof *p->capture);
@@ -366,8 +429,6 @@ size_t dcts_proc_fds(const dcts_proc *p, int *fds)
         fds[n++] = p->out_fd;
     if (p->res_fd >= 0)
         fds[n++] = p->res_fd;
-    if (p->pidfd >= 0)
-        fds[n++] = p->pidfd;
     return n;
 }
 
@@ -416,7 +477,6 @@ static void reap(dcts_proc *p)
     p->wstatus = r == p->pid ? st : 0;
     p->end = dcts_clock();
     p->grace = p->end + EXIT_GRACE_S;
-    close_fd(&p->pidfd);
 }
 
 /* Has p ended?  Then kill what is left of its process group while the
@@ -449,7 +509,10 @@ int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
     double now = dcts_clock();
     double wait = max_wait;
     size_t nfds = 0;
-    struct pollfd *pfd = dcts_xmalloc(sizeof *pfd * (3 * n + 1));
+    struct pollfd *pfd = dcts_xmalloc(sizeof *pfd * (2 * n + 1));
+
+    if (wake.rd >= 0 && wake.owner == getpid())
+        pfd[nfds++] = (struct pollfd){ wake.rd, POLLIN, 0 };
 
     for (size_t i = 0; i < n; i++) {
         dcts_proc *p = procs[i];
@@ -459,11 +522,9 @@ int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
         if (!p->reaped) {
             if (p->deadline > 0 && !p->timed_out)
                 until = p->deadline > now ? p->deadline - now : 0;
-            if ((p->pidfd < 0 || p->timed_out) &&
-                (until < 0 || until > NO_PIDFD_PERIOD_S))
-                until = NO_PIDFD_PERIOD_S;
-            if (p->pidfd >= 0)
-                pfd[nfds++] = (struct pollfd){ p->pidfd, POLLIN, 0 };
+            double period = p->timed_out ? KILLED_PERIOD_S : SAFETY_PERIOD_S;
+            if (until < 0 || until > period)
+                until = period;
         } else {
             until = p->grace > now ? p->grace - now : 0;
         }
@@ -486,10 +547,15 @@ int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
         tsp = &ts;
     }
     if (nfds || tsp)
-        ppoll(pfd, nfds, tsp, sigstate.installed ? &sigstate.wait_mask : NULL);
+        ppoll(pfd, nfds, tsp, NULL);
     free(pfd);
     if (caught_signal)
         return -1;
+    if (wake.rd >= 0 && wake.owner == getpid()) {
+        char junk[64];
+        while (read(wake.rd, junk, sizeof junk) > 0)
+            ;                           /* consumed: every child is checked */
+    }
 
     now = dcts_clock();
     for (size_t i = 0; i < n; i++) {
@@ -524,7 +590,6 @@ void dcts_proc_abort(dcts_proc *p)
         kill(p->pid, SIGKILL);
         reap(p);
     }
-    close_fd(&p->pidfd);
     close_fd(&p->out_fd);
     close_fd(&p->res_fd);
 }
@@ -535,5 +600,5 @@ void dcts_proc_release(dcts_proc *p)
     free(p->capture);
     free(p->result);
     memset(p, 0, sizeof *p);
-    p->pidfd = p->out_fd = p->res_fd = -1;
+    p->out_fd = p->res_fd = -1;
 }

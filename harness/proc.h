@@ -3,20 +3,24 @@
  *
  * Every piece of backend code the harness runs (probing a backend's entry
  * function, running a case) runs in a forked child set up by
- * dcts_proc_spawn: its own process group, default signal dispositions and
- * an empty signal mask, no core dumps, stdin from /dev/null, stdout and
+ * dcts_proc_spawn: its own process group, default signal dispositions
+ * (but SIGPIPE ignored: cases write to closed peers on purpose and want
+ * EPIPE) and an empty signal mask, no core dumps, stdin from /dev/null, stdout and
  * stderr into a capture pipe (or /dev/null), every other descriptor
  * closed except a result pipe moved to fd DCTS_RESULT_FD_MIN or above.
  *
  * The parent drives any number of children with dcts_proc_step(): one
- * ppoll() over their pipes and pidfds, reading what arrived, killing the
- * process group of a child past its deadline, and reaping children that
- * ended (after killing whatever is left of their process group).
+ * poll() over their pipes and a wake-up self-pipe written by the SIGCHLD
+ * handler that spawn installs, reading what arrived, killing the process group of a
+ * child past its deadline, and reaping children that ended (after killing
+ * whatever is left of their process group, while the zombie still pins
+ * the group id).
  *
- * Interrupts: dcts_signals_install() makes SIGINT, SIGTERM and SIGHUP
- * deliverable only inside the harness's ppoll(); a caught one makes
- * dcts_proc_step return -1, the caller kills and reaps everything
- * (dcts_proc_abort) and finally calls dcts_signals_reraise().
+ * Interrupts: after dcts_signals_install(), SIGINT, SIGTERM and SIGHUP
+ * are caught; like SIGCHLD they wake dcts_proc_step up through the
+ * self-pipe, and it returns -1; the caller kills and reaps everything
+ * (dcts_proc_abort / dcts_proc_release) and finally calls
+ * dcts_signals_restore(), which dies of the caught signal.
  */
 #ifndef DCTS_PROC_H
 #define DCTS_PROC_H
@@ -43,7 +47,6 @@ char *dcts_capture_text(const dcts_capture *c);
 
 typedef struct dcts_proc {
     pid_t pid;              /* 0: no child */
-    int pidfd;              /* -1 when the kernel has no pidfd_open */
     int out_fd;             /* capture pipe, read end; -1 once at EOF */
     int res_fd;             /* result pipe, read end; -1 once at EOF */
     double start;           /* dcts_clock() at fork */
@@ -75,7 +78,7 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
                     const int *close_fds, size_t nclose,
                     dcts_child_fn fn, void *arg, char *err, size_t errlen);
 
-/* The descriptors of p the parent holds (up to 3) into fds; returns how
+/* The descriptors of p the parent holds (up to 2) into fds; returns how
  * many.  For the close_fds of later children. */
 size_t dcts_proc_fds(const dcts_proc *p, int *fds);
 
@@ -104,13 +107,15 @@ const char *dcts_signal_name(int sig, char *buf, size_t len);
 /* "killed by SIGSEGV (Segmentation fault)" / "exited with status 3". */
 void dcts_describe_wait_status(int wstatus, char *buf, size_t len);
 
-/* Interrupt handling (see above).  install: SIGPIPE ignored, SIGCHLD
- * default, SIGINT/SIGTERM/SIGHUP caught and blocked outside ppoll. */
+/* Interrupt handling (see above).  install: SIGPIPE ignored,
+ * SIGINT/SIGTERM/SIGHUP caught (those already ignored, e.g. under nohup,
+ * stay ignored). */
 void dcts_signals_install(void);
 /* The interrupting signal caught so far, 0 if none. */
 int dcts_signals_caught(void);
-/* Restores the dispositions and mask install changed; then, if a signal
+/* Restores what install and spawn changed (dispositions, the SIGCHLD
+ * handler) and closes the wake-up pipe; then, if an interrupting signal
  * was caught, dies of it (never returns in that case). */
-void dcts_signals_reraise(void);
+void dcts_signals_restore(void);
 
 #endif /* DCTS_PROC_H */

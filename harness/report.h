@@ -9,9 +9,10 @@
  *          when there are several, then per-backend summaries, skip
  *          reasons and failure details; colour only when asked.
  *   tap    TAP version 14: one test point per (backend, case).  FAIL,
- *          TIMEOUT, CRASH: "not ok" + YAML block (status, backend, case,
- *          clauses, level, duration_ms, message, output).  SKIP: "ok ...
- *          # SKIP reason".  WARN: "ok" + YAML block with severity: warn.
+ *          TIMEOUT, CRASH: "not ok" + YAML block (status, backend, source,
+ *          case, clauses, level, duration_ms, message; the message holds
+ *          any captured output).  SKIP: "ok ... # SKIP reason".  WARN:
+ *          "ok" + the same YAML block with severity: warn.
  *   junit  JUnit XML: <testsuites>, a <testsuite> per backend, a
  *          <testcase classname=BACKEND name=CASE time=SECONDS> per case;
  *          <failure type="FAIL|TIMEOUT|CRASH">, <skipped message=...>,

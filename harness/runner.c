@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -102,6 +103,7 @@ static void case_child(void *arg, int res_fd)
         write_all(res_fd, msg, len) != 0 ||
         write_all(res_fd, &a->nonce, sizeof a->nonce) != 0)
         _exit(EXIT_RESULT_LOST);
+    close(res_fd);
     _exit(0);
 }
 
@@ -329,6 +331,13 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
                            const dcts_options *opt, dcts_result *out)
 {
     char *msg = dcts_xmalloc(DCTS_MESSAGE_MAX);
+    struct sigaction ign, old_pipe;
+
+    /* As in a case process: a write to a closed peer is EPIPE. */
+    memset(&ign, 0, sizeof ign);
+    sigemptyset(&ign.sa_mask);
+    ign.sa_handler = SIG_IGN;
+    sigaction(SIGPIPE, &ign, &old_pipe);
 
     for (size_t i = 0; i < n; i++) {
         char *hint = dcts_rerun_hint(opt, be, cases[i]);
@@ -353,6 +362,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
         out[i].output = NULL;
         free(hint);
     }
+    sigaction(SIGPIPE, &old_pipe, NULL);
     free(msg);
 }
 
@@ -363,13 +373,13 @@ static void progress_line(int on, const dcts_backend_handle *be, size_t done,
 {
     if (!on)
         return;
-    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf b = DCTS_BUF_INIT, line = DCTS_BUF_INIT;
     dcts_buf_puts(&b, "\r\033[K");
     if (id) {
-        dcts_buf_printf(&b, "[%zu/%zu] ", done, n);
-        dcts_buf_add_clean(&b, be->label, 0);
-        dcts_buf_puts(&b, ": ");
-        dcts_buf_add_clean(&b, id, 0);
+        /* Short enough never to wrap, or \r could not take it back. */
+        dcts_buf_printf(&line, "[%zu/%zu] %s: %s", done, n, be->label, id);
+        dcts_buf_add_first_line(&b, dcts_buf_str(&line), 72);
+        dcts_buf_free(&line);
     }
     fputs(dcts_buf_str(&b), stderr);
     fflush(stderr);

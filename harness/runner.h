@@ -2,7 +2,8 @@
  * runner.h: running cases against a backend, each in its own process.
  *
  * Every case runs in a forked child (dcts_proc): own process group,
- * default signals, no core dumps, stdout+stderr captured.  The child calls
+ * default signals (SIGPIPE ignored), no core dumps, stdout+stderr
+ * captured.  The child calls
  * dcts_execute and writes ONE record on its result pipe (a random nonce,
  * the status, the message, the nonce again), then _exit(0).  The parent
  * runs up to opt->jobs children at once and gives each a watchdog of
@@ -14,8 +15,8 @@
  * alone.
  *
  * With opt->no_fork the cases run one after another in this process
- * (dcts_execute directly, stdout redirected to stderr): no isolation, no
- * watchdog.
+ * (dcts_execute directly, stdout redirected to stderr, SIGPIPE ignored):
+ * no isolation, no watchdog.
  */
 #ifndef DCTS_RUNNER_H
 #define DCTS_RUNNER_H

@@ -120,6 +120,18 @@ const dc_backend *dc_backend_v1(void);
     __attribute__((visibility("default"))) const dc_backend *DC_ENTRY_NAME(void) \
     { return &(descriptor); }
 
+/* Optional: a second entry function describing what the backend runs on,
+ * for reports only (it changes no behaviour and no case reads it).  An
+ * adapter over an event library returns one line read from the library
+ * at run time, e.g. "libevent 2.1.12-stable, method epoll".  The string
+ * stays valid for the life of the process.  DC_EXPORT_ABOUT(fn) defines it
+ * as a call of fn, a `const char *fn(void)`. */
+#define DC_ABOUT_SYMBOL "dc_backend_about_v1"
+#define DC_EXPORT_ABOUT(fn)                                                \
+    __attribute__((visibility("default"))) const char *dc_backend_about_v1(void); \
+    __attribute__((visibility("default"))) const char *dc_backend_about_v1(void) \
+    { return (fn)(); }
+
 #ifdef __cplusplus
 }
 #endif

@@ -59,8 +59,10 @@ while read -r name clauses what; do
       >"$tmp/$name.tap" 2>"$tmp/$name.err"
   rc=$?
   # Caught: a "not ok" that is not a TODO (WARN) line: FAIL, TIMEOUT, CRASH.
+  # A test point reads "not ok N - BACKEND: CASE-ID [# directive]".
   by=$(grep '^not ok ' "$tmp/$name.tap" | grep -v '# TODO' |
-       sed -E 's/^not ok [0-9]+ - ([^ ]+).*/\1/' | sed 's/^[^:]*://' | sort -u | tr '\n' ' ')
+       sed -E 's/^not ok [0-9]+ - //; s/^[^ :]*: //; s/[ #].*//' | sort -u | tr '\n' ' ')
+  by=${by% }
   if [[ -n $by ]]; then
     caught=$((caught + 1))
     verdict "PASS mutant $name ($clauses) caught by: $by"

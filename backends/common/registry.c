@@ -127,6 +127,13 @@ void dcb_registry_restore(dcb_registry *reg, int fd, const dcb_reg *saved)
     *slot = *saved;
 }
 
+unsigned dcb_registry_renew(dcb_registry *reg, int fd)
+{
+    /* DSP-7: the same rule as a new registration in dcb_registry_set. */
+    reg->slot[fd].generation = ++reg->last_generation;
+    return reg->slot[fd].generation;
+}
+
 int dcb_registry_filter(dcb_registry *reg, dc_target *o, unsigned long flags)
 {
     int rc = dcb_check_target(o);       /* LIM-4, even for a removal */

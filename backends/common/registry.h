@@ -84,6 +84,13 @@ int dcb_registry_remove(dcb_registry *reg, int fd, const dc_target *o);
  * still match.  fd must be one the set succeeded on. */
 void dcb_registry_restore(dcb_registry *reg, int fd, const dcb_reg *saved);
 
+/* Gives the registration on fd a new generation, target and flags kept,
+ * as if it had just been made: for a backend that finds fd's number now
+ * names another file than its kernel entry was made for, so that the old
+ * file's events, tagged with the old generation, are told apart (CLS-2,
+ * DSP-7).  fd must be held.  Returns the new generation. */
+unsigned dcb_registry_renew(dcb_registry *reg, int fd);
+
 /* The common body of set_poll_dispatch_filter once the backend has checked
  * its own flag bits: flags 0 removes o from o->fd (FLT-1, FLT-6; 0 even
  * when o was not registered), anything else sets it (FLT-4).  0 or -errno. */

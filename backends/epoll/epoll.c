@@ -37,6 +37,7 @@
 #include "timeout.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -57,13 +58,13 @@
 
 struct dc_context {
     dcb_registry reg;               /* fd -> {target, flags, generation} */
-    int epfd;                       /* ours: the only fd we ever close (CLS-7) */
+    int epfd;                       /* ours: the one fd we close (CLS-7) */
     struct epoll_event *events;     /* epoll_wait's output, reused per wait */
     size_t nevents;                 /* its size: >= registrations at a wait */
     int in_dispatch;                /* DSP-9: a dispatch_once is running */
 };
 
-/* ---- tags ------------------------------------------------------------------ */
+/* ---- tags ---------------------------------------------------------------- */
 
 static uint64_t make_tag(int fd, unsigned generation)
 {
@@ -80,7 +81,7 @@ static unsigned tag_generation(uint64_t tag)
     return (unsigned)(tag >> 32);
 }
 
-/* ---- the kernel's interest list -------------------------------------------- */
+/* ---- the kernel's interest list ------------------------------------------ */
 
 /* What reaches the kernel: the request bits only.  EPOLLERR and EPOLLHUP
  * are reported whatever the mask, so an E-only interest is added with
@@ -99,21 +100,26 @@ static int ctl(int epfd, int op, int fd, unsigned long flags, unsigned gen)
     return epoll_ctl(epfd, op, fd, &ev) == 0 ? 0 : -errno;
 }
 
-/* Files the registration of fd with the kernel by op (ADD or MOD).  One
- * call, except when the kernel's list disagrees with ours because an fd was
+/* Files fd's registration with the kernel by op (ADD or MOD).  One call,
+ * except when the kernel's list disagrees with ours because an fd was
  * closed behind our back (LIM-3): MOD then finds no entry for the file now
- * on fd (ENOENT: the number was reused) and ADD is right; ADD finds one
- * (EEXIST: the same file came back on the same number while an old entry
- * survived) and MOD is right. */
-static int kernel_file(const dc_context *ctx, int op, int fd)
+ * on the fd (ENOENT: the number was reused) and ADD is right, under a new
+ * generation; ADD finds one (EEXIST: the same file came back on the same
+ * number while an old entry survived) and MOD is right. */
+static int kernel_file(dc_context *ctx, int op, int fd)
 {
     const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
     int rc = ctl(ctx->epfd, op, fd, reg->flags, reg->generation);
 
-    if (rc == -ENOENT && op == EPOLL_CTL_MOD)
-        rc = ctl(ctx->epfd, EPOLL_CTL_ADD, fd, reg->flags, reg->generation);
-    else if (rc == -EEXIST && op == EPOLL_CTL_ADD)
+    if (rc == -ENOENT && op == EPOLL_CTL_MOD) {
+        /* The old file may live on (a dup) under an entry tagged with this
+         * generation: its events must not reach the target (CLS-2), nor
+         * reach it twice in one pass beside the new file's (DSP-1). */
+        unsigned gen = dcb_registry_renew(&ctx->reg, fd);
+        rc = ctl(ctx->epfd, EPOLL_CTL_ADD, fd, reg->flags, gen);
+    } else if (rc == -EEXIST && op == EPOLL_CTL_ADD) {
         rc = ctl(ctx->epfd, EPOLL_CTL_MOD, fd, reg->flags, reg->generation);
+    }
     return rc;
 }
 
@@ -226,14 +232,14 @@ static void epl_destroy(dc_context *ctx)
     free(ctx);
 }
 
-/* ---- orphaned kernel entries ------------------------------------------------ */
+/* ---- orphaned kernel entries --------------------------------------------- */
 
 /* A fresh epoll fd holding exactly the registry: the only way to be rid of
  * an entry whose fd was closed while a dup keeps its file open.  An fd that
  * cannot be added again (closed behind our back, LIM-3) stays registered,
  * as it was in effect before, until its target calls socket_closed.
- * Returns 1 when the new epoll fd replaced the old one; 0 when it could not
- * be had (no fd or memory), and the old one is kept. */
+ * Returns 1 when the new epoll replaced the old one; 0 when it could not be
+ * had (no fd or memory), and the old one is kept. */
 static int rebuild_epoll(dc_context *ctx)
 {
     int fresh = epoll_create1(EPOLL_CLOEXEC);
@@ -250,9 +256,13 @@ static int rebuild_epoll(dc_context *ctx)
             return 0;
         }
     }
-    close(ctx->epfd);               /* drops the orphans with it */
-    ctx->epfd = fresh;
-    return 1;
+    /* The new epoll takes the old one's number, which closes the old one
+     * and the orphans with it.  Our fd number never changes, and the
+     * number fresh borrowed (the lowest free one, often an fd the caller
+     * just closed and means to reuse) is given back at once. */
+    int rc = dup3(fresh, ctx->epfd, O_CLOEXEC);
+    close(fresh);
+    return rc >= 0;
 }
 
 /* ---- the pass ------------------------------------------------------------ */
@@ -316,7 +326,7 @@ static size_t take_snapshot(const dc_context *ctx, int nready,
     *orphans = 0;
     for (int i = 0; i < nready; i++) {
         if (ready_entry(ctx, &ctx->events[i], &snap[n]))
-            n++;                    /* DSP-1: one event per fd already */
+            n++;    /* DSP-1: one live tag per fd (kernel_file) */
         else
             ++*orphans;
     }

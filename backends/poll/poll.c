@@ -49,7 +49,7 @@ struct dc_context {
     int in_dispatch;            /* DSP-9: a dispatch_once is running */
 };
 
-/* ---- the pollfd array ------------------------------------------------------ */
+/* ---- the pollfd array ---------------------------------------------------- */
 
 /* Makes room for fd's index and one more pollfd before the registry is
  * changed, so that a registration never half-succeeds. */

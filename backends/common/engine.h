@@ -1,0 +1,115 @@
+/*
+ * engine.h: a backend whose waiting is done by an event library.
+ *
+ * The adapters in backends/libevent, backends/libev and backends/libuv
+ * check how well a dispatch context built on an existing engine can honour
+ * the contract.  Everything that is not the engine's is here, once: the
+ * registry stays the authority on who holds which fd (FLT-*, CLS-*), each
+ * registration has one engine watcher, and dispatch_once is
+ *
+ *   1. refuse nesting, check the timeout        (DSP-9, TMO-7; frame.h)
+ *   2. run the engine: without waiting for a zero or NULL timeout (TMO-1),
+ *      else with its timer armed, again until a watcher reported, the
+ *      timer ran or the deadline passed (TMO-2, TMO-9: an engine turn
+ *      that ends early with nothing, e.g. on a signal, is resumed for the
+ *      time left, measured against the same deadline)
+ *   3. the watchers' callbacks meanwhile only record (turn.h)
+ *   4. after the engine returns, the shared pass: re-check, call, escalate
+ *      (dcb_run_pass: DSP-1..8, ERR-1..8)
+ *
+ * An adapter supplies the engine's half as a dcb_engine_ops table and puts
+ * a dcb_engine first in its dc_context.
+ */
+#ifndef DCB_ENGINE_H
+#define DCB_ENGINE_H
+
+#include "dispatch_context.h"
+#include "registry.h"
+#include "turn.h"
+
+#include <stddef.h>
+
+typedef struct dcb_engine dcb_engine;
+
+/* The start of every engine watcher (an adapter's watcher struct has it as
+ * its first member).  The common layer fills it in. */
+typedef struct dcb_watch {
+    dcb_engine *engine;
+    int fd;
+    unsigned generation;        /* of the registration it watches for */
+    unsigned long flags;        /* the native interest it was given */
+    dcb_turn_mark mark;         /* its entry in the current turn */
+} dcb_watch;
+
+typedef struct dcb_engine_ops {
+    /* A started watcher for fd with native interest flags (never 0) into
+     * *out.  Returns 0, or a negative errno with nothing left behind. */
+    int (*watch_new)(dcb_engine *eng, int fd, unsigned long flags,
+                     dcb_watch **out);
+    /* Gives w the interest flags (never 0).  Returns 0 or a negative
+     * errno; on failure w may watch nothing, and the caller frees it. */
+    int (*watch_change)(dcb_engine *eng, dcb_watch *w, unsigned long flags);
+    /* Stops w at once and releases it, now or when the engine allows.  It
+     * never closes w->fd (CLS-7) and must not need it open (CLS-1). */
+    void (*watch_free)(dcb_engine *eng, dcb_watch *w);
+    /* Arms the engine's timer to run after s seconds (s > 0, at most
+     * DCB_TIMEOUT_MAX_S); its callback calls dcb_engine_timer_fired.
+     * Returns 0 or a negative errno. */
+    int (*timer_arm)(dcb_engine *eng, double s);
+    void (*timer_disarm)(dcb_engine *eng);
+    /* One run of the engine's loop: block 0 looks without waiting, block 1
+     * waits until something happens (the armed timer at the latest).
+     * Returns 0, or a negative errno when the engine failed. */
+    int (*run)(dcb_engine *eng, int block);
+} dcb_engine_ops;
+
+struct dcb_engine {
+    const dcb_engine_ops *ops;
+    dcb_registry reg;           /* fd -> {target, flags, generation} */
+    dcb_watch **watch;          /* watch[fd]: set exactly while fd is held */
+    size_t watch_size;
+    dcb_turn *turn;             /* the pass's snapshot while the engine runs */
+    unsigned turns;             /* the serial of the last turn */
+    int in_dispatch;            /* DSP-9 */
+};
+
+/* An engine with no registration (LIM-1: no fd limit).  Allocates nothing. */
+void dcb_engine_init(dcb_engine *eng, const dcb_engine_ops *ops);
+
+/* Releases every watcher (ops->watch_free) and the tables.  No target is
+ * called and no caller fd closed (CLS-6, CLS-7).  The adapter frees its
+ * engine afterwards. */
+void dcb_engine_destroy(dcb_engine *eng);
+
+/* set_poll_dispatch_filter: LIM-4 and FLT-6 (bits outside known) first;
+ * 0 removes (FLT-1, FLT-6); otherwise registers, replaces (FLT-4: a new
+ * generation and a new watcher) or changes (FLT-3) o's interest.  When
+ * the engine refuses the fd (closed, not pollable, out of memory) the
+ * error is returned and fd is left unregistered: a registration the
+ * engine cannot watch would never be heard. */
+int dcb_engine_filter(dcb_engine *eng, dc_target *o, unsigned long flags,
+                      unsigned long known);
+
+/* socket_closed (CLS-1..5, CLS-7): always 0. */
+int dcb_engine_closed(dcb_engine *eng, int fd, dc_target *o);
+
+/* dispatch_once, as above. */
+int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
+                        dc_error_handler handler, void *handler_arg);
+
+/* Gives fd's registration a new generation and a new watcher, as if it had
+ * been made afresh: for an adapter that finds fd's number now names
+ * another file than its watcher was made for, whose stale events must not
+ * reach the target (CLS-2, DSP-7).  Returns 0, or the engine's error, and
+ * then fd is unregistered.  fd must be held. */
+int dcb_engine_rewatch(dcb_engine *eng, int fd);
+
+/* For the adapters' callbacks: w's engine reported these native bits
+ * (unasked: the bits it reports whatever the interest, EVT-4).  Recorded
+ * into the current turn; ignored outside a dispatch_once. */
+void dcb_engine_report(dcb_watch *w, unsigned long r, unsigned long wr,
+                       unsigned long e, unsigned long unasked);
+/* For the adapters' timer callbacks. */
+void dcb_engine_timer_fired(dcb_engine *eng);
+
+#endif /* DCB_ENGINE_H */

@@ -1,0 +1,297 @@
+/*
+ * libevent.c: an adapter backend over libevent 2.1 (Debian's libevent-dev).
+ *
+ * It checks how well a dispatch context built on libevent honours the
+ * contract.  The registry, the timeout checks, the loop around the engine
+ * and the dispatch pass are backends/common's (engine.h); this file is
+ * only libevent's half:
+ *
+ *   watchers  one event per registered fd: event_new(fd, interest |
+ *             EV_PERSIST), level-triggered (no EV_ET), re-assigned on a
+ *             filter change
+ *   timeout   0 or NULL: event_base_loop(EVLOOP_ONCE | EVLOOP_NONBLOCK);
+ *             positive: a timer event, then event_base_loop(EVLOOP_ONCE)
+ *   callbacks record what libevent reported; no target is called from
+ *             inside libevent (turn.h)
+ *
+ * Native flags (DC_MODEL_OTHER): R = EV_READ, W = EV_WRITE, and E =
+ * EV_CLOSED, libevent's only condition beside readable and writable: the
+ * peer closed its side (EPOLLRDHUP).  The base is made to require
+ * EV_FEATURE_EARLY_CLOSE, so the method in use can report it (epoll can);
+ * without it create fails with -ENOSYS.  libevent reports only what an
+ * event asked for: a hangup or an error comes as EV_READ|EV_WRITE, masked
+ * by the interest, so E never arrives unasked, and urgent data has no flag
+ * at all.  What that costs is in spec/expectations/libevent.txt and
+ * spec/ENGINES.md.
+ */
+#include "dispatch_context.h"
+#include "engine.h"
+#include "timeout.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#define LEV_READ    ((unsigned long)EV_READ)
+#define LEV_WRITE   ((unsigned long)EV_WRITE)
+#define LEV_EXCEPT  ((unsigned long)EV_CLOSED)
+#define LEV_KNOWN   (LEV_READ | LEV_WRITE | LEV_EXCEPT)
+
+struct dc_context {
+    dcb_engine engine;              /* first: the ops get it back as ctx */
+    struct event_base *base;
+    struct event *timer;            /* the timeout of a dispatch_once */
+};
+
+typedef struct lev_watch {
+    dcb_watch head;                 /* first: engine.h's part */
+    struct event *ev;
+} lev_watch;
+
+static struct event_base *engine_base(dcb_engine *eng)
+{
+    return ((dc_context *)eng)->base;
+}
+
+/* libevent errors leave errno as the failed system call set it, if any. */
+static int engine_error(void)
+{
+    return errno > 0 ? -errno : -EIO;
+}
+
+/* ---- watchers -------------------------------------------------------------- */
+
+/* EV_READ, EV_WRITE, EV_CLOSED: only the bits asked for ever arrive, all
+ * of them in libevent's own values (EVT-2, EVT-3). */
+static void on_io(evutil_socket_t fd, short what, void *arg)
+{
+    unsigned long bits = (unsigned short)what;
+
+    (void)fd;
+    dcb_engine_report(arg, bits & LEV_READ, bits & LEV_WRITE,
+                      bits & LEV_EXCEPT, 0);
+}
+
+/* DSP-2: EV_PERSIST without EV_ET is level-triggered. */
+static short event_flags(unsigned long flags)
+{
+    return (short)((flags & LEV_KNOWN) | EV_PERSIST);
+}
+
+static int lev_watch_new(dcb_engine *eng, int fd, unsigned long flags,
+                         dcb_watch **out)
+{
+    lev_watch *w = calloc(1, sizeof *w);
+
+    if (w == NULL)
+        return -ENOMEM;
+    w->ev = event_new(engine_base(eng), fd, event_flags(flags), on_io, w);
+    if (w->ev == NULL) {
+        free(w);
+        return -ENOMEM;
+    }
+    errno = 0;
+    if (event_add(w->ev, NULL) != 0) {
+        int rc = engine_error();    /* e.g. -EBADF, -EPERM from epoll_ctl */
+        event_free(w->ev);
+        free(w);
+        return rc;
+    }
+    *out = &w->head;
+    return 0;
+}
+
+/* An event's flags cannot change while it is added: delete, re-assign,
+ * add.  The delete never needs the fd open. */
+static int lev_watch_change(dcb_engine *eng, dcb_watch *head,
+                            unsigned long flags)
+{
+    lev_watch *w = (lev_watch *)head;
+
+    event_del(w->ev);
+    event_assign(w->ev, engine_base(eng), head->fd, event_flags(flags),
+                 on_io, w);
+    errno = 0;
+    return event_add(w->ev, NULL) == 0 ? 0 : engine_error();
+}
+
+/* CLS-1, CLS-7: event_del tolerates a closed fd, and nothing is closed. */
+static void lev_watch_free(dcb_engine *eng, dcb_watch *head)
+{
+    lev_watch *w = (lev_watch *)head;
+
+    (void)eng;
+    event_free(w->ev);              /* deletes it first */
+    free(w);
+}
+
+/* ---- the wait -------------------------------------------------------------- */
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    dcb_engine_timer_fired(arg);
+}
+
+/* TMO-5: rounded up to the microsecond (and by libevent's epoll to the
+ * millisecond, again up); TMO-6: clamped before the conversion. */
+static int lev_timer_arm(dcb_engine *eng, double s)
+{
+    struct timeval tv = dcb_timeout_timeval(s);
+
+    errno = 0;
+    return event_add(((dc_context *)eng)->timer, &tv) == 0 ? 0
+                                                            : engine_error();
+}
+
+static void lev_timer_disarm(dcb_engine *eng)
+{
+    event_del(((dc_context *)eng)->timer);
+}
+
+/* EVLOOP_ONCE returns once the callbacks of the first batch of active
+ * events ran: ours (which only record) or the timer's.  libevent's epoll
+ * takes EINTR as "nothing happened" and waits again, on the timer's
+ * absolute deadline (TMO-9).  1 means "no events at all": nothing to do. */
+static int lev_run(dcb_engine *eng, int block)
+{
+    int rc;
+
+    errno = 0;
+    rc = event_base_loop(engine_base(eng),
+                         block ? EVLOOP_ONCE : EVLOOP_ONCE | EVLOOP_NONBLOCK);
+    return rc < 0 ? engine_error() : 0;
+}
+
+static const dcb_engine_ops lev_ops = {
+    .watch_new = lev_watch_new,
+    .watch_change = lev_watch_change,
+    .watch_free = lev_watch_free,
+    .timer_arm = lev_timer_arm,
+    .timer_disarm = lev_timer_disarm,
+    .run = lev_run,
+};
+
+/* ---- life ---------------------------------------------------------------- */
+
+/* EV_CLOSED is E, so the method must support it; no locks (one thread
+ * uses a context at a time); no environment variables (EVENT_NOEPOLL...),
+ * so a run measures the method this table was made for. */
+static struct event_base *new_base(void)
+{
+    struct event_config *cfg = event_config_new();
+    struct event_base *base = NULL;
+
+    if (cfg == NULL)
+        return NULL;
+    if (event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE) == 0 &&
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) == 0 &&
+        event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV) == 0)
+        base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
+    return base;
+}
+
+static int lev_create(dc_context **out)
+{
+    dc_context *ctx = calloc(1, sizeof *ctx);
+
+    if (ctx == NULL)
+        return -ENOMEM;
+    ctx->base = new_base();
+    if (ctx->base == NULL) {
+        free(ctx);
+        return -ENOSYS;             /* no method with EV_CLOSED */
+    }
+    ctx->timer = evtimer_new(ctx->base, on_timer, &ctx->engine);
+    if (ctx->timer == NULL) {
+        event_base_free(ctx->base);
+        free(ctx);
+        return -ENOMEM;
+    }
+    dcb_engine_init(&ctx->engine, &lev_ops);
+    *out = ctx;
+    return 0;
+}
+
+/* CLS-6: every event, then the base (which closes its own epoll fd);
+ * no target is called and no caller fd closed (CLS-7). */
+static void lev_destroy(dc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    dcb_engine_destroy(&ctx->engine);
+    event_free(ctx->timer);
+    event_base_free(ctx->base);
+    free(ctx);
+}
+
+/* ---- the operations ---------------------------------------------------------- */
+
+static unsigned long lev_flags_for(int r, int w, int e)
+{
+    return (r ? LEV_READ : 0) | (w ? LEV_WRITE : 0) | (e ? LEV_EXCEPT : 0);
+}
+
+static int lev_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
+                                        unsigned long flags)
+{
+    return dcb_engine_filter(&ctx->engine, o, flags, LEV_KNOWN);
+}
+
+/* FLT-5: literally the native call with flags_for. */
+static int lev_set_dispatch_filter(dc_context *ctx, dc_target *o,
+                                   int r, int w, int e)
+{
+    return lev_set_poll_dispatch_filter(ctx, o, lev_flags_for(r, w, e));
+}
+
+static int lev_socket_closed(dc_context *ctx, int fd, dc_target *o)
+{
+    return dcb_engine_closed(&ctx->engine, fd, o);
+}
+
+static int lev_dispatch_once(dc_context *ctx, const double *timeout_s,
+                             dc_error_handler handler, void *handler_arg)
+{
+    return dcb_engine_dispatch(&ctx->engine, timeout_s, handler,
+                               handler_arg);
+}
+
+/* ---- the descriptor ------------------------------------------------------ */
+
+static const dc_backend descriptor = {
+    .abi_version = DC_ABI_VERSION,
+    .struct_size = sizeof(dc_backend),
+    .name = "libevent",
+    .create = lev_create,
+    .destroy = lev_destroy,
+    .dispatch_once = lev_dispatch_once,
+    .set_dispatch_filter = lev_set_dispatch_filter,
+    .set_poll_dispatch_filter = lev_set_poll_dispatch_filter,
+    .socket_closed = lev_socket_closed,
+    .flags_for = lev_flags_for,
+    .fd_limit = 0,                  /* LIM-1: whatever the process can open */
+    .event_model = DC_MODEL_OTHER,
+    .caps = 0,                      /* DSP-9: nesting is refused */
+};
+
+DC_EXPORT_BACKEND(descriptor)
+
+/* The engine, as the library in use reports it (DC_ABOUT_SYMBOL). */
+static const char *lev_about(void)
+{
+    static char about[128];
+    struct event_base *base = new_base();
+
+    snprintf(about, sizeof about, "libevent %s, method %s",
+             event_get_version(),
+             base ? event_base_get_method(base) : "(none with EV_CLOSED)");
+    if (base != NULL)
+        event_base_free(base);
+    return about;
+}
+
+DC_EXPORT_ABOUT(lev_about)

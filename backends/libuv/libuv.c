@@ -1,0 +1,406 @@
+/*
+ * libuv.c: an adapter backend over libuv 1 (Debian's libuv1-dev).
+ *
+ * It checks how well a dispatch context built on libuv honours the
+ * contract.  The registry, the timeout checks, the loop around the engine
+ * and the dispatch pass are backends/common's (engine.h); this file is
+ * only libuv's half:
+ *
+ *   watchers  one uv_poll_t per registered fd (uv_poll_start again on a
+ *             filter change); a loop of its own per context
+ *   timeout   0 or NULL: uv_run(UV_RUN_NOWAIT); positive: a uv_timer_t,
+ *             then uv_run(UV_RUN_ONCE), resumed by engine.c while nothing
+ *             was reported and the timer has not run
+ *   callbacks record what libuv reported; no target is called from
+ *             inside libuv (turn.h)
+ *
+ * Native flags (DC_MODEL_OTHER): R = UV_READABLE|UV_PRIORITIZED (urgent
+ * data, POLLPRI), W = UV_WRITABLE, E = UV_DISCONNECT (the peer closed its
+ * side, EPOLLRDHUP).  libuv reports an error (POLLERR) as a status, with no
+ * bit, and stops the handle: the adapter tells the target in E, unasked
+ * (EVT-4), and starts the handle again so the next pass hears it again if
+ * it persists (DSP-2).
+ *
+ * Two things about libuv shape the rest.  First, a poll handle is freed
+ * only by uv_close, which completes on a later loop turn: socket_closed
+ * (and any removal) stops the handle and takes the fd out of libuv's epoll
+ * set at once, so nothing of the old file can be reported, and the memory
+ * is freed by the close callback on the next uv_run (or in destroy, which
+ * runs the loop until every close has finished).  A new registration on
+ * the same fd number gets a new handle meanwhile.  Second, libuv applies
+ * handle changes to epoll only on its next wait, and aborts the process
+ * if epoll_ctl fails there (an fd closed behind its back, LIM-3).  So
+ * before every run the adapter checks each handle changed since the last
+ * one: a closed fd is stopped and its target told in E at once (LIM-3),
+ * and an fd number that now names another file is given a new handle and
+ * a new generation (CLS-2, DSP-7).  uv_poll_init also sets the fd
+ * non-blocking, as libuv does for every fd it polls.
+ */
+#include "dispatch_context.h"
+#include "array.h"
+#include "engine.h"
+#include "timeout.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <uv.h>
+
+#define LUV_READ    ((unsigned long)(UV_READABLE | UV_PRIORITIZED))
+#define LUV_WRITE   ((unsigned long)UV_WRITABLE)
+#define LUV_EXCEPT  ((unsigned long)UV_DISCONNECT)
+#define LUV_KNOWN   (LUV_READ | LUV_WRITE | LUV_EXCEPT)
+
+typedef struct luv_watch luv_watch;
+
+struct dc_context {
+    dcb_engine engine;              /* first: the ops get it back as ctx */
+    uv_loop_t loop;
+    uv_timer_t timer;               /* the timeout of a dispatch_once */
+    luv_watch **changed;            /* handles changed since the last run */
+    size_t nchanged, changed_cap;
+};
+
+struct luv_watch {
+    dcb_watch head;                 /* first: engine.h's part */
+    uv_poll_t poll;
+    dev_t dev;                      /* the file the handle was made for */
+    ino_t ino;
+    size_t changed_at;              /* its index in ctx->changed, or ... */
+    int closed_fd;                  /* its fd was found closed: stopped */
+};
+
+#define NOT_CHANGED SIZE_MAX        /* ... this when it is not there */
+
+static dc_context *engine_ctx(dcb_engine *eng)
+{
+    return (dc_context *)eng;
+}
+
+/* ---- handles changed since the last run ------------------------------------- */
+
+static int changed_add(dc_context *ctx, luv_watch *w)
+{
+    void *list = ctx->changed;
+    int rc;
+
+    if (w->changed_at != NOT_CHANGED)
+        return 0;
+    rc = dcb_array_reserve(&list, &ctx->changed_cap, ctx->nchanged + 1,
+                           sizeof *ctx->changed);
+    ctx->changed = list;
+    if (rc < 0)
+        return rc;
+    w->changed_at = ctx->nchanged;
+    ctx->changed[ctx->nchanged++] = w;
+    return 0;
+}
+
+/* O(1): the last entry fills the hole. */
+static void changed_drop(dc_context *ctx, luv_watch *w)
+{
+    size_t at = w->changed_at;
+
+    if (at == NOT_CHANGED)
+        return;
+    luv_watch *last = ctx->changed[--ctx->nchanged];
+    ctx->changed[at] = last;
+    last->changed_at = at;
+    w->changed_at = NOT_CHANGED;
+}
+
+/* ---- watchers -------------------------------------------------------------- */
+
+static void on_poll(uv_poll_t *poll, int status, int events)
+{
+    luv_watch *w = poll->data;
+    unsigned long bits = (unsigned)events;
+
+    if (status < 0) {
+        /* POLLERR: libuv stopped the handle.  EVT-4: told in E whatever
+         * the interest; started again so a persisting error is reported
+         * again next pass (DSP-2), and checked before that run. */
+        dcb_engine_report(&w->head, 0, 0, LUV_EXCEPT, LUV_EXCEPT);
+        if (uv_poll_start(poll, (int)w->head.flags, on_poll) == 0)
+            (void)changed_add(engine_ctx(w->head.engine), w);
+        return;
+    }
+    dcb_engine_report(&w->head, bits & LUV_READ, bits & LUV_WRITE,
+                      bits & LUV_EXCEPT, 0);
+}
+
+/* Which file fd names now (0 or a negative errno). */
+static int identify(int fd, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
+}
+
+static void on_closed(uv_handle_t *handle)
+{
+    free(handle->data);
+}
+
+/* CLS-1: uv_close stops the handle and takes the fd out of libuv's epoll
+ * set at once (a closed fd is ignored); CLS-7: it never closes the fd.
+ * The memory goes when libuv has finished the close. */
+static void luv_watch_free(dcb_engine *eng, dcb_watch *head)
+{
+    luv_watch *w = (luv_watch *)head;
+
+    changed_drop(engine_ctx(eng), w);
+    uv_close((uv_handle_t *)&w->poll, on_closed);
+}
+
+static int luv_watch_new(dcb_engine *eng, int fd, unsigned long flags,
+                         dcb_watch **out)
+{
+    dc_context *ctx = engine_ctx(eng);
+    luv_watch *w = calloc(1, sizeof *w);
+    int rc;
+
+    if (w == NULL)
+        return -ENOMEM;
+    w->changed_at = NOT_CHANGED;
+    rc = identify(fd, &w->dev, &w->ino);        /* -EBADF: closed */
+    if (rc == 0)
+        rc = uv_poll_init(&ctx->loop, &w->poll, fd);    /* -EPERM: a file */
+    if (rc < 0) {
+        free(w);                    /* never a handle: no close needed */
+        return rc;
+    }
+    w->poll.data = w;
+    rc = changed_add(ctx, w);
+    if (rc == 0)
+        rc = uv_poll_start(&w->poll, (int)flags, on_poll);
+    if (rc < 0) {
+        luv_watch_free(eng, &w->head);
+        return rc;
+    }
+    *out = &w->head;
+    return 0;
+}
+
+static int luv_watch_change(dcb_engine *eng, dcb_watch *head,
+                            unsigned long flags)
+{
+    luv_watch *w = (luv_watch *)head;
+    int rc = changed_add(engine_ctx(eng), w);
+
+    if (rc == 0 && !w->closed_fd)
+        rc = uv_poll_start(&w->poll, (int)flags, on_poll);
+    return rc;
+}
+
+/* LIM-3, CLS-2: before libuv hands the changed handles to epoll_ctl,
+ * where a failure aborts the process.  Runs with the turn open, so the
+ * targets of closed fds are told in E in this pass. */
+static int check_changed(dc_context *ctx)
+{
+    size_t i = 0;
+
+    while (i < ctx->nchanged) {
+        luv_watch *w = ctx->changed[i];
+        dev_t dev = 0;
+        ino_t ino = 0;
+        int rc = identify(w->head.fd, &dev, &ino);
+
+        if (rc == -EBADF) {
+            /* Closed behind our back: libuv must not touch it (LIM-3).
+             * Stays on the list, so it is told again every pass until its
+             * socket_closed, like select's E. */
+            if (!w->closed_fd)
+                uv_poll_stop(&w->poll);
+            w->closed_fd = 1;
+            dcb_engine_report(&w->head, 0, 0, LUV_EXCEPT, LUV_EXCEPT);
+            i++;
+        } else if (rc == 0 && (w->closed_fd || dev != w->dev ||
+                               ino != w->ino)) {
+            /* The number now names another file: a new handle and a new
+             * generation, so the old file's events reach no one.  w leaves
+             * the list (freed); the new handle joins it at the end. */
+            rc = dcb_engine_rewatch(&ctx->engine, w->head.fd);
+            if (rc == -ENOMEM)
+                return rc;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* Done after a run: libuv has applied the changes.  Closed fds stay. */
+static void forget_applied(dc_context *ctx)
+{
+    size_t i = 0;
+
+    while (i < ctx->nchanged) {
+        luv_watch *w = ctx->changed[i];
+        if (w->closed_fd)
+            i++;
+        else
+            changed_drop(ctx, w);   /* the hole is filled from the end */
+    }
+}
+
+/* ---- the wait -------------------------------------------------------------- */
+
+static void on_timer(uv_timer_t *timer)
+{
+    dcb_engine_timer_fired(timer->data);
+}
+
+/* TMO-5: rounded up to libuv's millisecond; TMO-6: s is at most 1e8 s,
+ * 1e11 ms, far inside a uint64_t.  The loop's clock is refreshed first:
+ * libuv counts a timer from the time of its last iteration. */
+static int luv_timer_arm(dcb_engine *eng, double s)
+{
+    dc_context *ctx = engine_ctx(eng);
+    uint64_t ms = (uint64_t)ceil(s * 1e3);
+
+    uv_update_time(&ctx->loop);
+    return uv_timer_start(&ctx->timer, on_timer, ms > 0 ? ms : 1, 0);
+}
+
+static void luv_timer_disarm(dcb_engine *eng)
+{
+    uv_timer_stop(&engine_ctx(eng)->timer);
+}
+
+/* UV_RUN_ONCE waits once (libuv resumes an EINTR itself, for the time
+ * left); engine.c runs it again after an empty turn. */
+static int luv_run(dcb_engine *eng, int block)
+{
+    dc_context *ctx = engine_ctx(eng);
+    int rc = check_changed(ctx);
+
+    if (rc < 0)
+        return rc;
+    uv_run(&ctx->loop, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
+    forget_applied(ctx);
+    return 0;
+}
+
+static const dcb_engine_ops luv_ops = {
+    .watch_new = luv_watch_new,
+    .watch_change = luv_watch_change,
+    .watch_free = luv_watch_free,
+    .timer_arm = luv_timer_arm,
+    .timer_disarm = luv_timer_disarm,
+    .run = luv_run,
+};
+
+/* ---- life ---------------------------------------------------------------- */
+
+static int luv_create(dc_context **out)
+{
+    dc_context *ctx = calloc(1, sizeof *ctx);
+    int rc;
+
+    if (ctx == NULL)
+        return -ENOMEM;
+    rc = uv_loop_init(&ctx->loop);
+    if (rc < 0) {
+        free(ctx);
+        return rc;                  /* libuv's codes are negated errnos */
+    }
+    uv_timer_init(&ctx->loop, &ctx->timer);
+    ctx->timer.data = &ctx->engine;
+    dcb_engine_init(&ctx->engine, &luv_ops);
+    *out = ctx;
+    return 0;
+}
+
+/* CLS-6: every handle is closed, the loop is run until each close has
+ * finished (no handle is active any more, so it does not wait, and no
+ * target is called: closed handles get no callbacks), then the loop goes
+ * with its own fds.  CLS-7: no caller fd is closed. */
+static void luv_destroy(dc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    dcb_engine_destroy(&ctx->engine);
+    uv_close((uv_handle_t *)&ctx->timer, NULL);
+    uv_run(&ctx->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&ctx->loop);
+    free(ctx->changed);
+    free(ctx);
+}
+
+/* ---- the operations ---------------------------------------------------------- */
+
+static unsigned long luv_flags_for(int r, int w, int e)
+{
+    return (r ? LUV_READ : 0) | (w ? LUV_WRITE : 0) | (e ? LUV_EXCEPT : 0);
+}
+
+static int luv_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
+                                        unsigned long flags)
+{
+    return dcb_engine_filter(&ctx->engine, o, flags, LUV_KNOWN);
+}
+
+/* FLT-5: literally the native call with flags_for. */
+static int luv_set_dispatch_filter(dc_context *ctx, dc_target *o,
+                                   int r, int w, int e)
+{
+    return luv_set_poll_dispatch_filter(ctx, o, luv_flags_for(r, w, e));
+}
+
+static int luv_socket_closed(dc_context *ctx, int fd, dc_target *o)
+{
+    return dcb_engine_closed(&ctx->engine, fd, o);
+}
+
+static int luv_dispatch_once(dc_context *ctx, const double *timeout_s,
+                             dc_error_handler handler, void *handler_arg)
+{
+    return dcb_engine_dispatch(&ctx->engine, timeout_s, handler,
+                               handler_arg);
+}
+
+/* ---- the descriptor ------------------------------------------------------ */
+
+static const dc_backend descriptor = {
+    .abi_version = DC_ABI_VERSION,
+    .struct_size = sizeof(dc_backend),
+    .name = "libuv",
+    .create = luv_create,
+    .destroy = luv_destroy,
+    .dispatch_once = luv_dispatch_once,
+    .set_dispatch_filter = luv_set_dispatch_filter,
+    .set_poll_dispatch_filter = luv_set_poll_dispatch_filter,
+    .socket_closed = luv_socket_closed,
+    .flags_for = luv_flags_for,
+    .fd_limit = 0,                  /* LIM-1: whatever the process can open */
+    .event_model = DC_MODEL_OTHER,
+    .caps = 0,                      /* DSP-9: nesting is refused */
+};
+
+DC_EXPORT_BACKEND(descriptor)
+
+/* The engine, as the library in use reports it (DC_ABOUT_SYMBOL).  libuv
+ * names no backend; on Linux it has only epoll. */
+static const char *luv_about(void)
+{
+    static char about[128];
+
+    snprintf(about, sizeof about, "libuv %s%s", uv_version_string(),
+#ifdef __linux__
+             ", backend epoll"
+#else
+             ""
+#endif
+             );
+    return about;
+}
+
+DC_EXPORT_ABOUT(luv_about)
