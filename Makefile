@@ -152,3 +152,24 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEAD
 	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $<
 
 $(UNIT_BIN): $(FIXTURE_SO)
+
+# Memory checking (tests/valgrind.sh, tests/asan.sh; both in ./run_tests.sh):
+#   make check-valgrind   every case on select, poll and epoll, the harness
+#                         and each case process under valgrind memcheck
+#                         (leaks, fds left open, errors: all must be 0)
+#   make check-asan       the same suite, and the unit tests, built with
+#                         AddressSanitizer + UndefinedBehaviorSanitizer in
+#                         $(ASAN_BUILD): no report allowed
+# MEMCHECK_SO picks the backends (default: the production three).
+ASAN_BUILD  ?= build-asan
+ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
+               -fno-sanitize-recover=all
+MEMCHECK_SO ?= $(CORE_SO)
+.PHONY: check-valgrind check-asan
+
+check-valgrind: all $(FIXTURE_SO)
+	tests/valgrind.sh $(BUILD) $(MEMCHECK_SO)
+
+check-asan:
+	$(MAKE) BUILD=$(ASAN_BUILD) EXTRA_CFLAGS='$(ASAN_FLAGS)' all unit
+	tests/asan.sh $(ASAN_BUILD) $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(MEMCHECK_SO))

@@ -12,6 +12,7 @@
 
 #include <limits.h>
 #include <stdio.h>
+#include <unistd.h>
 
 /* What an application does with a connection it drops: tell the backend,
  * then close; the probe is freed, so any later call on it fails the case
@@ -100,6 +101,46 @@ static void reused_number_not_routed_to_old(dcts_t *t)
     CHECK(n->calls == 1 && n->r,
           "expected: N, registered on reused fd %d, called with R; "
           "observed: %d call(s), r=%#lx", fd, n->calls, n->r);
+}
+
+/* CLS-2 (its note on duplicated files), CLS-1: O's fd is duplicated, as a
+ * forked child or a dup2 would, then closed, and only then socket_closed;
+ * a new socket takes the number.  The old file, alive through the
+ * duplicate, becomes readable: with nobody holding the number the wait
+ * sleeps, and once N registers there N is not called for it (only for
+ * its own byte).  select and poll keep no kernel state; an epoll backend
+ * has to see the stale entry for what it is.
+ * Catches: an epoll backend that files kernel events by fd number alone:
+ * epoll registers the file, EPOLL_CTL_DEL on a closed number cannot remove
+ * the entry, and the surviving entry's events reach whoever holds the
+ * number now, or, held by no one, end every wait at once (a busy loop). */
+static void duplicate_outlives_closed_fd(dcts_t *t)
+{
+    int peer, sv[2];
+    dcts_probe *o = dcts_probe_on_socketpair(t, "O", &peer);
+    int fd = o->target.fd;
+
+    OK(dcts_filter(t, o, 1, 0, 0));
+    OK(dcts_dispatch(t, 0));            /* the wait has seen the fd */
+    dcts_own_fd(t, dup(fd));            /* the file outlives the number */
+    drop_connection(t, o, 1);
+    dcts_write_byte(t, peer);           /* the old file is readable now */
+    dcts_expect_idle_wait(t, 50, "the only readable file is one whose fd "
+                          "was closed and socket_closed, kept open by a "
+                          "duplicate");
+    dcts_socketpair_at(t, sv, fd);
+    dcts_probe *n = dcts_probe_new(t, "N", sv[0]);
+    OK(dcts_filter(t, n, 1, 0, 0));
+    OK(dcts_dispatch(t, 0));
+    CHECK(n->calls == 0, "expected: N (fd %d, idle) not called for O's old "
+          "file, kept open by a duplicate; observed: %d call(s), r=%#lx",
+          fd, n->calls, n->r);
+    dcts_expect_idle_wait(t, 50, "N, on the reused number, has nothing to "
+                          "read; the readable file is O's old one");
+    dcts_write_byte(t, sv[1]);
+    OK(dcts_dispatch(t, 0));
+    CHECK(n->calls == 1 && n->r, "expected: N called with R for its own "
+          "byte; observed: %d call(s), r=%#lx", n->calls, n->r);
 }
 
 /* ---- CLS-3 .. CLS-5: which target goes ---------------------------------- */
@@ -365,6 +406,9 @@ const dcts_case dcts_cases_closing[] = {
     { "cls-reused-fd-not-routed-to-old", "CLS-2", DCTS_MUST,
       "a new socket on a closed target's fd number never reaches the old "
       "target", reused_number_not_routed_to_old, 0, NULL },
+    { "cls-duplicate-outlives-fd", "CLS-2 CLS-1", DCTS_MUST,
+      "a closed fd's file kept open by a dup never reaches the number's new "
+      "holder, nor spins", duplicate_outlives_closed_fd, 0, "timing" },
     { "cls-closed-null-removes-holder", "CLS-3", DCTS_MUST,
       "socket_closed(fd, NULL) removes whichever target holds fd",
       closed_null_removes_holder, 0, NULL },

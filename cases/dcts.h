@@ -52,6 +52,8 @@ extern const dcts_case dcts_cases_filters[];
 extern const dcts_case dcts_cases_closing[];
 extern const dcts_case dcts_cases_limits[];
 extern const dcts_case dcts_cases_scale[];
+extern const dcts_case dcts_cases_peers[];   /* need socat */
+extern const dcts_case dcts_cases_faults[];
 
 /* The whole table, in order; *count receives its length. */
 const dcts_case *const *dcts_all_cases(size_t *count);
@@ -306,5 +308,25 @@ void dcts_signal_storm_stop(dcts_t *t);
  * still ends, and the case can measure how far it was stretched. */
 void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms);
 long dcts_signals_delivered(void);
+
+/* ---- allocation failures (fault injection; cases/alloc.c) ----------------- */
+
+/* dispatch-cts defines malloc, calloc, realloc and free itself, and a
+ * backend's allocations reach them too, so a case can make one fail.
+ * NULL when that works; otherwise why not (valgrind or a sanitizer
+ * replaced the allocator): a case must then SKIP, never pass. */
+const char *dcts_alloc_injection_unavailable(void);
+/* SKIPs the case, with the reason above, unless injection works. */
+void dcts_need_alloc_injection(dcts_t *t);
+/* Arms one failure: the nth allocation from now (1: the next one, on any
+ * thread) returns NULL with errno ENOMEM; the others succeed. */
+void dcts_alloc_fail_nth(long n);
+/* Disarms (the runtime also does at the end of a case); returns 1 when
+ * the armed failure happened, 0 when fewer than n allocations were made. */
+int dcts_alloc_disarm(void);
+/* Allocations made so far, and the usable bytes allocated and not freed:
+ * their differences across a call say what it allocated and kept. */
+long dcts_alloc_count(void);
+long dcts_alloc_live_bytes(void);
 
 #endif /* DCTS_H */

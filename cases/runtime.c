@@ -163,6 +163,7 @@ void dcts_runtime_reset(dcts_t *t)
 
 void dcts_runtime_release(dcts_t *t)
 {
+    dcts_alloc_disarm();        /* a case that failed while armed */
     dcts_signal_storm_stop(t);
     for (size_t i = 0; i < dcts_rt.nthreads; i++)
         pthread_join(dcts_rt.threads[i], NULL);
@@ -210,10 +211,10 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
     if (setjmp(case_exit) == 0) {
         int rc = be->create(&t.ctx);
         if (rc != 0 || t.ctx == NULL) {
+            const char *made = t.ctx ? "set" : "NULL";
             t.ctx = NULL;
             dcts_fail(&t, "expected: create returns 0 and a context; "
-                      "observed: %s, context %s", dcts_code_name(rc),
-                      t.ctx ? "set" : "NULL");
+                      "observed: %s, context %s", dcts_code_name(rc), made);
         }
         c->run(&t);
         universal_checks(&t);

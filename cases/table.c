@@ -18,6 +18,8 @@ static const dcts_case *const areas[] = {
     dcts_cases_closing,
     dcts_cases_limits,
     dcts_cases_scale,
+    dcts_cases_faults,
+    dcts_cases_peers,
 };
 
 #define MAX_CASES 512

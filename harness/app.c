@@ -4,6 +4,7 @@
  */
 #include "app.h"
 #include "catalog.h"
+#include "expect.h"
 #include "loader.h"
 #include "options.h"
 #include "proc.h"
@@ -67,6 +68,33 @@ static int load_all(const dcts_options *opt,
     return 0;
 }
 
+/* --expect: every file read and checked before any case runs (exit 2 on
+ * a bad one), its lines against the backends' labels once loaded. */
+static int load_expectations(const dcts_options *opt, dcts_expectations *x)
+{
+    char err[1024];
+    for (size_t i = 0; i < opt->nexpect_files; i++)
+        if (dcts_expect_load(x, opt->expect_files[i], err, sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            return -1;
+        }
+    return 0;
+}
+
+static int check_expected_backends(const dcts_expectations *x,
+                                   const dcts_backend_handle *hs, size_t nb)
+{
+    char err[1024];
+    const char **names = dcts_xmalloc(sizeof *names * nb);
+    for (size_t b = 0; b < nb; b++)
+        names[b] = hs[b].label;
+    int rc = dcts_expect_check_backends(x, names, nb, err, sizeof err);
+    free(names);
+    if (rc != 0)
+        fprintf(stderr, PROG ": %s\n", err);
+    return rc;
+}
+
 static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
 {
     size_t nall, n, nb = opt->nbackends ? opt->nbackends : 1;
@@ -76,6 +104,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     dcts_backend_handle *hs = dcts_xmalloc(sizeof *hs * nb);
     dcts_result *results = NULL;
     dcts_suite *suites = NULL;
+    dcts_expectations expected = DCTS_EXPECTATIONS_INIT;
     FILE *out = stdout;
     int rc = 2;
 
@@ -87,9 +116,12 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
             fprintf(stderr, PROG ": the case table is empty\n");
         goto done;
     }
+    if (load_expectations(opt, &expected) != 0)
+        goto done;
     if (!opt->no_fork)
         dcts_signals_install();
-    if (load_all(opt, embedded, hs, nb) != 0)
+    if (load_all(opt, embedded, hs, nb) != 0 ||
+        check_expected_backends(&expected, hs, nb) != 0)
         goto done;
     if (opt->output && !(out = fopen(opt->output, "we"))) {
         fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
@@ -109,6 +141,10 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         suites[b].name = hs[b].label;
         suites[b].source = hs[b].path ? hs[b].path : "(embedded)";
         suites[b].results = results + b * n;
+        suites[b].about = hs[b].about;
+        for (size_t i = 0; i < n; i++)
+            results[b * n + i].expect =
+                dcts_expect_find(&expected, hs[b].label, cases[i]->id);
     }
 
     dcts_report rep = { cases, n, suites, nb };
@@ -145,6 +181,7 @@ done:
         dcts_results_clear(results, n * nb);
     free(results);
     free(suites);
+    dcts_expect_free(&expected);
     for (size_t b = 0; b < nb; b++)
         dcts_unload_backend(&hs[b]);
     free(hs);

@@ -65,10 +65,30 @@ int dcts_validate_backend(const dc_backend *be, char *err, size_t errlen)
     return 0;
 }
 
-/* dlopen + dlsym + entry + validate, here and now.  On success *be and
- * *dl are set; otherwise err says what went wrong (no path). */
+/* The backend's optional description (DC_ABOUT_SYMBOL), called here and
+ * now: NULL when it has none, else malloc'd, one line, cleaned. */
+static char *call_about(void *dl)
+{
+    typedef const char *(*about_fn)(void);
+    void *sym = dlsym(dl, DC_ABOUT_SYMBOL);
+    about_fn about;
+
+    if (!sym)
+        return NULL;
+    memcpy(&about, &sym, sizeof about);     /* object to function pointer */
+    const char *text = about();
+    if (!text || !*text)
+        return NULL;
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add_first_line(&b, text, DCTS_MAX_ABOUT_LEN);
+    return dcts_buf_take(&b);
+}
+
+/* dlopen + dlsym + entry + validate, here and now, and the description
+ * when about is not NULL.  On success *be and *dl are set; otherwise err
+ * says what went wrong (no path). */
 static int open_and_check(const char *path, void **dl, const dc_backend **be,
-                          char *err, size_t errlen)
+                          char **about, char *err, size_t errlen)
 {
     typedef const dc_backend *(*entry_fn)(void);
 
@@ -99,6 +119,8 @@ static int open_and_check(const char *path, void **dl, const dc_backend **be,
     }
     *dl = h;
     *be = d;
+    if (about)
+        *about = call_about(h);
     return 0;
 }
 
@@ -117,7 +139,10 @@ static void probe_child(void *arg, int res_fd)
 
     memset(&rep, 0, sizeof rep);
     memcpy(rep.magic, "DCTSPRB", 8);
-    rep.ok = open_and_check(arg, &dl, &be, rep.msg, sizeof rep.msg) == 0;
+    char *about = NULL;     /* called here too: a crash in it is caught */
+
+    rep.ok = open_and_check(arg, &dl, &be, &about, rep.msg,
+                            sizeof rep.msg) == 0;
     const char *p = (const char *)&rep;
     size_t left = sizeof rep;
     while (left) {
@@ -211,13 +236,13 @@ static int refuse(char *err, size_t errlen, const char *path,
 /* Runs open_and_check with stdout pointing at stderr, so whatever a
  * constructor prints cannot get into the report. */
 static int open_quietly(const char *path, void **dl, const dc_backend **be,
-                        char *err, size_t errlen)
+                        char **about, char *err, size_t errlen)
 {
     fflush(stdout);
     int saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
     if (saved >= 0)
         dup2(2, 1);
-    int rc = open_and_check(path, dl, be, err, errlen);
+    int rc = open_and_check(path, dl, be, about, err, errlen);
     if (saved >= 0) {
         fflush(stdout);
         dup2(saved, 1);
@@ -243,7 +268,8 @@ int dcts_load_backend(const char *path, double timeout_scale,
                       "object");
     char *full = resolve(path);
     if (probe(full, timeout_scale, problem, sizeof problem) != 0 ||
-        open_quietly(full, &h->dl, &h->be, problem, sizeof problem) != 0) {
+        open_quietly(full, &h->dl, &h->be, &h->about, problem,
+                     sizeof problem) != 0) {
         free(full);
         return refuse(err, errlen, path, problem);
     }
@@ -271,6 +297,7 @@ void dcts_unload_backend(dcts_backend_handle *h)
         dlclose(h->dl);
     free(h->path);
     free(h->label);
+    free(h->about);
     memset(h, 0, sizeof *h);
 }
 

@@ -28,7 +28,12 @@ typedef struct dcts_backend_handle {
                              * NULL for the embedded backend */
     char *label;            /* the name reports use (be->name, or
                              * "name#2" when two backends share a name) */
+    char *about;            /* what it runs on, from its optional
+                             * DC_ABOUT_SYMBOL (one cleaned line of at most
+                             * DCTS_MAX_ABOUT_LEN bytes), or NULL */
 } dcts_backend_handle;
+
+#define DCTS_MAX_ABOUT_LEN 200u
 
 /* Loads path.  Returns 0, or -1 with "PATH: problem" in err. */
 int dcts_load_backend(const char *path, double timeout_scale,

@@ -25,8 +25,9 @@ void dcts_options_free(dcts_options *o)
 {
     free(o->filters);
     free(o->backends);
-    o->filters = o->backends = NULL;
-    o->nfilters = o->nbackends = 0;
+    free(o->expect_files);
+    o->filters = o->backends = o->expect_files = NULL;
+    o->nfilters = o->nbackends = o->nexpect_files = 0;
 }
 
 unsigned dcts_default_jobs(void)
@@ -82,7 +83,7 @@ static void push(const char ***list, size_t *n, const char *s)
 }
 
 /* Options that take a value. */
-enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT };
+enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT, OPT_EXPECT };
 /* Options that do not. */
 enum { OPT_LIST = 16, OPT_LIST_CLAUSES, OPT_CHECK_COVERAGE, OPT_NO_FORK,
        OPT_HELP, OPT_VERSION };
@@ -97,6 +98,7 @@ static const struct {
     { "timeout-scale", 0, OPT_SCALE },
     { "format", 0, OPT_FORMAT },
     { "output", 'o', OPT_OUTPUT },
+    { "expect", 0, OPT_EXPECT },
     { "list", 0, OPT_LIST },
     { "list-clauses", 0, OPT_LIST_CLAUSES },
     { "check-coverage", 0, OPT_CHECK_COVERAGE },
@@ -144,14 +146,21 @@ static int apply(dcts_options *o, int id, const char *opt, const char *value,
             o->format = DCTS_FORMAT_TAP;
         else if (strcmp(value, "junit") == 0)
             o->format = DCTS_FORMAT_JUNIT;
+        else if (strcmp(value, "markdown") == 0)
+            o->format = DCTS_FORMAT_MARKDOWN;
         else
-            return fail(err, errlen, "%s: unknown format '%s' (human, tap "
-                        "or junit)", opt, value);
+            return fail(err, errlen, "%s: unknown format '%s' (human, tap, "
+                        "junit or markdown)", opt, value);
         return 0;
     case OPT_OUTPUT:
         if (!*value)
             return fail(err, errlen, "%s: the file name is empty", opt);
         o->output = value;
+        return 0;
+    case OPT_EXPECT:
+        if (!*value)
+            return fail(err, errlen, "%s: the file name is empty", opt);
+        push(&o->expect_files, &o->nexpect_files, value);
         return 0;
     case OPT_LIST:
         return set_mode(o, DCTS_MODE_LIST, opt, err, errlen);
@@ -267,11 +276,23 @@ void dcts_usage(FILE *f)
 "                         no isolation, no watchdog, output not captured (to\n"
 "                         use a debugger); a crashing case ends dispatch-cts\n"
 "\n"
+"Expected gaps:\n"
+"      --expect FILE      the known gaps of the backends being checked, one\n"
+"                         line each: BACKEND CASE-ID RESULT reason ('#' starts\n"
+"                         a comment); RESULT is FAIL, WARN, TIMEOUT or CRASH,\n"
+"                         or PASS for a note on a qualified pass; the reason\n"
+"                         is required; repeat it to read several files.  A\n"
+"                         line naming an unknown case or a backend not being\n"
+"                         checked is an error (exit 2, with FILE:LINE)\n"
+"\n"
 "Reporting:\n"
 "      --format FORMAT    human (default): a table per backend, or a matrix\n"
 "                         for several, then summaries and failure details;\n"
 "                         tap: TAP version 14, one test point per backend and\n"
-"                         case; junit: JUnit XML, one testsuite per backend\n"
+"                         case; junit: JUnit XML, one testsuite per backend;\n"
+"                         markdown: the conformance table to publish, with\n"
+"                         each backend's engine and the reason of every\n"
+"                         result that is not a plain PASS\n"
 "  -o, --output FILE      write the report to FILE (a one-line summary per\n"
 "                         backend goes to stderr)\n"
 "  -h, --help             show this help and exit\n"
@@ -286,14 +307,22 @@ void dcts_usage(FILE *f)
 "  SKIP     the case does not apply to this backend (with the reason)\n"
 "  TIMEOUT  no result before the watchdog; the process group was killed\n"
 "  CRASH    the case process was killed by a signal\n"
+"With --expect, a result is judged against its backend's line, if any:\n"
+"  XFAIL    the expected FAIL, TIMEOUT or CRASH: a known gap, not a failure\n"
+"  XPASS    a gap was expected but the case passed: a failure, so that the\n"
+"           file is tightened and never claims a gap that is gone\n"
+"  STATUS!  another result than the expected one (e.g. CRASH! where FAIL\n"
+"           was expected): a failure\n"
 "A failure's details name the clauses, what was expected and observed, the\n"
 "case's captured output, and the command to rerun the case alone.\n"
 "\n"
 "Exit status:\n"
-"  0  no FAIL, TIMEOUT or CRASH on any backend (WARN and SKIP are fine)\n"
-"  1  at least one FAIL, TIMEOUT or CRASH; or --check-coverage found a gap\n"
+"  0  no FAIL, TIMEOUT or CRASH on any backend (WARN and SKIP are fine),\n"
+"     except the ones --expect lists\n"
+"  1  at least one FAIL, TIMEOUT or CRASH not expected, an XPASS or a\n"
+"     mismatched expectation; or --check-coverage found a gap\n"
 "  2  usage error, a backend that cannot be loaded, a filter selecting\n"
-"     nothing, or a report that cannot be written\n"
+"     nothing, a bad expectations file, or a report that cannot be written\n"
 "  If interrupted (SIGINT, SIGTERM, SIGHUP), running cases are killed and\n"
 "  dispatch-cts dies of the same signal.\n"
 "\n"
@@ -305,6 +334,7 @@ void dcts_usage(FILE *f)
 "  dispatch-cts                                  # the built-in select backend\n"
 "  dispatch-cts build/backends/poll.so build/backends/epoll.so\n"
 "  dispatch-cts --filter 'TMO-*' --timeout-scale 3 --format tap ./mine.so\n"
-"  dispatch-cts --filter dsp-once-per-pass --no-fork ./mine.so   # under gdb\n",
+"  dispatch-cts --filter dsp-once-per-pass --no-fork ./mine.so   # under gdb\n"
+"  dispatch-cts --expect spec/expectations/libuv.txt build/backends/libuv.so\n",
         f);
 }

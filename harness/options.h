@@ -21,7 +21,8 @@ typedef enum {
 } dcts_mode;
 
 typedef enum {
-    DCTS_FORMAT_HUMAN, DCTS_FORMAT_TAP, DCTS_FORMAT_JUNIT
+    DCTS_FORMAT_HUMAN, DCTS_FORMAT_TAP, DCTS_FORMAT_JUNIT,
+    DCTS_FORMAT_MARKDOWN
 } dcts_format;
 
 typedef struct dcts_options {
@@ -32,6 +33,8 @@ typedef struct dcts_options {
     size_t nfilters;
     const char **backends;      /* positional arguments (point into argv) */
     size_t nbackends;
+    const char **expect_files;  /* --expect FILEs (point into argv) */
+    size_t nexpect_files;
     unsigned jobs;              /* --jobs; 0 until given: dcts_default_jobs */
     double timeout_scale;       /* --timeout-scale; 1 by default */
     int no_fork;                /* --no-fork */

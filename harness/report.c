@@ -29,6 +29,24 @@ void dcts_summary_line(dcts_buf *b, const char *name, const dcts_counts *c)
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         dcts_buf_printf(b, "%s %zu %s", i ? "," : "", c->n[order[i]],
                         dcts_status_name(order[i]));
+    if (c->expected)
+        dcts_buf_printf(b, "; expected: %zu XFAIL, %zu XPASS, %zu mismatched",
+                        c->xfail, c->xpass, c->mismatched);
+}
+
+void dcts_add_expectation(dcts_buf *b, const dcts_result *r)
+{
+    const dcts_expectation *e = r->expect;
+
+    if (e == NULL)
+        return;
+    if (e->result == DCTS_PASS)
+        dcts_buf_puts(b, "note (");     /* a qualified pass */
+    else
+        dcts_buf_printf(b, "expected %s (", dcts_status_name(e->result));
+    dcts_buf_add_clean(b, e->file, 0);
+    dcts_buf_printf(b, ":%u): ", e->line);
+    dcts_buf_add_clean(b, e->reason, 0);
 }
 
 int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
@@ -41,6 +59,9 @@ int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
         break;
     case DCTS_FORMAT_JUNIT:
         dcts_render_junit(&b, rep);
+        break;
+    case DCTS_FORMAT_MARKDOWN:
+        dcts_render_markdown(&b, rep);
         break;
     default:
         dcts_render_human(&b, rep, colour);

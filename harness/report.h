@@ -17,11 +17,22 @@
  *          <testcase classname=BACKEND name=CASE time=SECONDS> per case;
  *          <failure type="FAIL|TIMEOUT|CRASH">, <skipped message=...>,
  *          WARN as a passing testcase whose <system-out> holds the warning.
+ *   markdown  the conformance table to publish (spec/ENGINES.md): the
+ *          backends and what they run on, a row per case and a column per
+ *          backend, then every result that is not a plain PASS with its
+ *          reason (an expectation's, a skip's, or the failure's first line).
+ *
+ * With expectations (--expect, expect.h) every writer shows a met FAIL,
+ * TIMEOUT or CRASH as XFAIL (TAP: "not ok ... # TODO"; JUnit: <skipped>),
+ * an unexpected pass as XPASS and another result than the expected one as
+ * STATUS! (both failing: TAP "not ok", JUnit <failure>), with the
+ * expectation's reason and where it is written.
  */
 #ifndef DCTS_REPORT_H
 #define DCTS_REPORT_H
 
 #include "dcts.h"
+#include "expect.h"
 #include "options.h"
 #include "result.h"
 #include "text.h"
@@ -33,6 +44,8 @@ typedef struct dcts_suite {
     const char *name;            /* the backend's label: column, classname */
     const char *source;          /* its path, or "(embedded)" */
     const dcts_result *results;  /* one per case */
+    const char *about;           /* what it runs on (DC_ABOUT_SYMBOL), or
+                                  * NULL */
 } dcts_suite;
 
 typedef struct dcts_report {
@@ -46,12 +59,19 @@ typedef struct dcts_report {
 int dcts_report_ok(const dcts_report *rep);
 
 /* "select: 57 cases: 55 PASS, 1 WARN, 1 SKIP, 0 FAIL, 0 TIMEOUT, 0 CRASH"
- * (no newline). */
+ * (no newline), and when some results had an expected gap "; expected: 2
+ * XFAIL, 0 XPASS, 0 mismatched". */
 void dcts_summary_line(dcts_buf *b, const char *name, const dcts_counts *c);
 
 void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour);
 void dcts_render_tap(dcts_buf *b, const dcts_report *rep);
 void dcts_render_junit(dcts_buf *b, const dcts_report *rep);
+void dcts_render_markdown(dcts_buf *b, const dcts_report *rep);
+
+/* The expectation of r, when it has one, with where it is written and
+ * its reason, cleaned, on one line: "expected FAIL (spec/x.txt:3): reason",
+ * or for a PASS line "note (spec/x.txt:4): reason". */
+void dcts_add_expectation(dcts_buf *b, const dcts_result *r);
 
 /* Renders in fmt and writes to f (colour only for human).  Returns 0, or
  * -1 when writing failed (errno set). */

@@ -20,9 +20,22 @@
 #define C_RESET  "\033[0m"
 #define C_BOLD   "\033[1m"
 
-static const char *status_colour(dcts_status s)
+/* A result's colour: its status's, or, judged against an expectation,
+ * dim for XFAIL and bold red for XPASS and a mismatch (both fail). */
+static const char *result_colour(const dcts_result *r)
 {
-    switch (s) {
+    switch (dcts_expect_verdict(r->status, r->expect)) {
+    case DCTS_MET:
+        if (dcts_status_is_failure(r->status))
+            return "\033[2m";                   /* XFAIL: dim */
+        break;
+    case DCTS_XPASS:
+    case DCTS_MISMATCH:
+        return "\033[1;31m";
+    case DCTS_AS_IS:
+        break;
+    }
+    switch (r->status) {
     case DCTS_PASS: return "\033[32m";          /* green */
     case DCTS_WARN: return "\033[33m";          /* yellow */
     case DCTS_SKIP: return "\033[36m";          /* cyan */
@@ -40,12 +53,12 @@ static void cell(dcts_buf *b, const char *s, size_t width)
         dcts_buf_putc(b, ' ');
 }
 
-static void status_cell(dcts_buf *b, dcts_status s, size_t width,
+static void status_cell(dcts_buf *b, const dcts_result *r, size_t width,
                         int colour)
 {
-    const char *name = dcts_status_name(s);
+    const char *name = dcts_expect_label(r->status, r->expect);
     if (colour)
-        dcts_buf_puts(b, status_colour(s));
+        dcts_buf_puts(b, result_colour(r));
     dcts_buf_puts(b, name);
     if (colour)
         dcts_buf_puts(b, C_RESET);
@@ -83,6 +96,12 @@ static void table(dcts_buf *b, const dcts_report *rep, int colour)
     size_t *wcol = dcts_xmalloc(sizeof *wcol * (rep->nsuites + 1));
     for (size_t s = 0; s < rep->nsuites; s++) {
         size_t w = matrix ? clean_width(rep->suites[s].name) : 6;
+        for (size_t i = 0; i < rep->ncases; i++) {
+            const dcts_result *r = &rep->suites[s].results[i];
+            size_t lw = strlen(dcts_expect_label(r->status, r->expect));
+            if (lw > w)
+                w = lw;                 /* "TIMEOUT!" */
+        }
         wcol[s] = w < 7 ? 7 : w;
     }
 
@@ -107,8 +126,7 @@ static void table(dcts_buf *b, const dcts_report *rep, int colour)
         cell(b, c->id, wid + 2);
         cell(b, c->clauses ? c->clauses : "", wcl + 2);
         for (size_t s = 0; s < rep->nsuites; s++)
-            status_cell(b, rep->suites[s].results[i].status, wcol[s] + 2,
-                        colour);
+            status_cell(b, &rep->suites[s].results[i], wcol[s] + 2, colour);
         if (!matrix)
             dcts_buf_printf(b, "%8.0f", rep->suites[0].results[i].ms);
         trim_trailing_blanks(b);
@@ -138,17 +156,42 @@ static void skips(dcts_buf *b, const dcts_report *rep)
         }
 }
 
+/* PASS notes (expect.h): passes an expectations file qualifies. */
+static void notes(dcts_buf *b, const dcts_report *rep)
+{
+    int any = 0;
+    for (size_t s = 0; s < rep->nsuites; s++)
+        for (size_t i = 0; i < rep->ncases; i++) {
+            const dcts_result *r = &rep->suites[s].results[i];
+            if (r->status != DCTS_PASS || !r->expect ||
+                r->expect->result != DCTS_PASS)
+                continue;
+            if (!any)
+                dcts_buf_puts(b, "\nNotes:\n");
+            any = 1;
+            dcts_buf_puts(b, "  ");
+            dcts_buf_add_clean(b, rep->cases[i]->id, 0);
+            dcts_buf_puts(b, " on ");
+            dcts_buf_add_clean(b, rep->suites[s].name, 0);
+            dcts_buf_puts(b, ": ");
+            dcts_add_expectation(b, r);
+            dcts_buf_putc(b, '\n');
+        }
+}
+
 static void details(dcts_buf *b, const dcts_report *rep, int colour)
 {
     int any = 0;
     for (size_t s = 0; s < rep->nsuites; s++)
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            if (r->status == DCTS_PASS || r->status == DCTS_SKIP)
+            dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+            if ((r->status == DCTS_PASS || r->status == DCTS_SKIP) &&
+                v != DCTS_XPASS && v != DCTS_MISMATCH)
                 continue;
             dcts_buf_puts(b, any ? "\n" : "\nDetails:\n\n");
             any = 1;
-            status_cell(b, r->status, 0, colour);
+            status_cell(b, r, 0, colour);
             dcts_buf_puts(b, "  ");
             if (colour)
                 dcts_buf_puts(b, C_BOLD);
@@ -161,8 +204,19 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
                             rep->cases[i]->level == DCTS_SHOULD ? "SHOULD"
                                                                 : "MUST",
                             r->ms);
-            dcts_buf_add_indented(b, r->message && *r->message
-                                     ? r->message : "(no message)", "    ");
+            if (r->expect && r->expect->result != DCTS_PASS) {
+                dcts_buf_puts(b, "    ");
+                dcts_add_expectation(b, r);
+                dcts_buf_puts(b, v == DCTS_XPASS
+                              ? "\n    but it passed: remove the expectation "
+                                "or make it exact\n"
+                              : v == DCTS_MISMATCH
+                              ? "\n    but the result differs\n" : "\n");
+            }
+            if (r->status != DCTS_PASS)
+                dcts_buf_add_indented(b, r->message && *r->message
+                                         ? r->message : "(no message)",
+                                      "    ");
         }
 }
 
@@ -174,6 +228,11 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
         dcts_buf_add_clean(b, rep->suites[s].name, 0);
         dcts_buf_puts(b, " = ");
         dcts_buf_add_clean(b, rep->suites[s].source, 0);
+        if (rep->suites[s].about) {
+            dcts_buf_puts(b, " (");
+            dcts_buf_add_clean(b, rep->suites[s].about, 0);
+            dcts_buf_putc(b, ')');
+        }
     }
     dcts_buf_puts(b, "\n\n");
     table(b, rep, colour);
@@ -190,5 +249,6 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
         dcts_buf_putc(b, '\n');
     }
     skips(b, rep);
+    notes(b, rep);
     details(b, rep, colour);
 }

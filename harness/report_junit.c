@@ -11,6 +11,11 @@
  *       <testcase ...><skipped message="reason"/></testcase>
  *       <testcase ...><system-out>WARN: ...</system-out></testcase>
  *
+ * With expectations (expect.h), as pytest writes its xfails: a met FAIL,
+ * TIMEOUT or CRASH is <skipped type="XFAIL" message="expected ..."> with
+ * the failure in <system-out>; an XPASS is <failure type="XPASS">, a
+ * mismatch <failure type="CRASH" message="expected FAIL ...">.
+ *
  * Every string goes through dcts_buf_add_xml: nothing a backend prints can
  * make the document ill-formed.
  */
@@ -38,9 +43,8 @@ static void first_line_attr(dcts_buf *b, const char *name, const char *text)
 static void counts_attrs(dcts_buf *b, const dcts_counts *c, double ms)
 {
     dcts_buf_printf(b, " tests=\"%zu\" failures=\"%zu\" errors=\"0\" "
-                    "skipped=\"%zu\" time=\"%.3f\"", c->total,
-                    c->n[DCTS_FAIL] + c->n[DCTS_TIMEOUT] + c->n[DCTS_CRASH],
-                    c->n[DCTS_SKIP], ms / 1000.0);
+                    "skipped=\"%zu\" time=\"%.3f\"", c->total, c->failing,
+                    c->n[DCTS_SKIP] + c->xfail, ms / 1000.0);
 }
 
 static double total_ms(const dcts_result *r, size_t n)
@@ -51,6 +55,40 @@ static double total_ms(const dcts_result *r, size_t n)
     return ms;
 }
 
+/* A result judged against its expectation: the element for an XFAIL, an
+ * XPASS or a mismatch.  Returns 0 when the verdict adds nothing (AS_IS, or
+ * a met PASS or WARN): the status is written as without expectations. */
+static int expected_result(dcts_buf *b, const dcts_result *r)
+{
+    dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+    dcts_buf line = DCTS_BUF_INIT;
+
+    if (v == DCTS_AS_IS || (v == DCTS_MET &&
+                            !dcts_status_is_failure(r->status)))
+        return 0;
+    dcts_add_expectation(&line, r);
+    if (v == DCTS_MET) {
+        dcts_buf_puts(b, "      <skipped type=\"XFAIL\"");
+        attr(b, "message", dcts_buf_str(&line));
+        dcts_buf_puts(b, "/>\n      <system-out>");
+        dcts_buf_add_xml(b, r->message ? r->message : "", 0);
+        dcts_buf_puts(b, "</system-out>\n");
+    } else {
+        dcts_buf_puts(b, "      <failure");
+        attr(b, "message", dcts_buf_str(&line));
+        attr(b, "type", v == DCTS_XPASS ? "XPASS"
+                                        : dcts_status_name(r->status));
+        dcts_buf_putc(b, '>');
+        dcts_buf_add_xml(b, v == DCTS_XPASS
+                            ? "the case passed: remove the expectation or "
+                              "make it exact"
+                            : r->message ? r->message : "", 0);
+        dcts_buf_puts(b, "</failure>\n");
+    }
+    dcts_buf_free(&line);
+    return 1;
+}
+
 static void testcase(dcts_buf *b, const dcts_suite *suite,
                      const dcts_case *c, const dcts_result *r)
 {
@@ -58,12 +96,17 @@ static void testcase(dcts_buf *b, const dcts_suite *suite,
     attr(b, "classname", suite->name);
     attr(b, "name", c->id);
     dcts_buf_printf(b, " time=\"%.3f\"", r->ms / 1000.0);
-    if (r->status == DCTS_PASS && !r->output) {
+    int judged = dcts_expect_verdict(r->status, r->expect) == DCTS_XPASS;
+    if (r->status == DCTS_PASS && !r->output && !judged) {
         dcts_buf_puts(b, "/>\n");
         return;
     }
     dcts_buf_puts(b, ">\n");
     const char *out = r->output;
+    if (expected_result(b, r)) {
+        out = r->status == DCTS_PASS ? out : NULL;  /* in the message */
+        goto end;
+    }
     switch (r->status) {
     case DCTS_PASS:
         break;
@@ -90,6 +133,7 @@ static void testcase(dcts_buf *b, const dcts_suite *suite,
         out = NULL;
         break;
     }
+end:
     if (out) {
         dcts_buf_puts(b, "      <system-out>");
         dcts_buf_add_xml(b, out, 0);
@@ -109,6 +153,8 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         for (size_t k = 0; k < DCTS_NSTATUS; k++)
             all.n[k] += c.n[k];
         all.total += c.total;
+        all.xfail += c.xfail;
+        all.failing += c.failing;
         ms += total_ms(rep->suites[s].results, rep->ncases);
     }
     dcts_buf_puts(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -125,6 +171,10 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         attr(b, "value", suite->source);
         dcts_buf_puts(b, "/>\n      <property name=\"dispatch-cts.version\"");
         attr(b, "value", DCTS_VERSION);
+        if (suite->about) {
+            dcts_buf_puts(b, "/>\n      <property name=\"engine\"");
+            attr(b, "value", suite->about);
+        }
         dcts_buf_puts(b, "/>\n    </properties>\n");
         for (size_t i = 0; i < rep->ncases; i++)
             testcase(b, suite, rep->cases[i], &suite->results[i]);

@@ -21,6 +21,12 @@
  *
  * A WARN is an "ok" point with a diagnostic (not "# TODO", whose meaning,
  * an expected failure, is not what a failed SHOULD is).
+ *
+ * With expectations (expect.h): a met FAIL, TIMEOUT or CRASH is what
+ * "# TODO" means, "not ok 5 - libev: evt-urgent-data # TODO expected FAIL
+ * (FILE:LINE): reason", with its diagnostic; an XPASS or a mismatch is a
+ * plain "not ok" (the run fails), whose diagnostic says what was expected
+ * (expected, expectation).
  */
 #include "report.h"
 
@@ -103,6 +109,16 @@ static void diagnostic(dcts_buf *b, const dcts_suite *suite,
     dcts_buf_printf(b, "\n  level: %s\n",
                     c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
     dcts_buf_printf(b, "  duration_ms: %.0f\n", r->ms);
+    if (r->expect) {
+        dcts_buf_printf(b, "  expected: %s\n",
+                        dcts_status_name(r->expect->result));
+        dcts_buf_puts(b, "  expectation: ");
+        dcts_buf line = DCTS_BUF_INIT;
+        dcts_add_expectation(&line, r);
+        add_yaml_quoted(b, dcts_buf_str(&line));
+        dcts_buf_free(&line);
+        dcts_buf_putc(b, '\n');
+    }
     /* The message of a failure or warning already holds the captured
      * output. */
     add_yaml_block(b, "message", r->message);
@@ -124,16 +140,23 @@ void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &suite->results[i];
             const dcts_case *c = rep->cases[i];
-            int failed = dcts_status_is_failure(r->status) ||
-                         (unsigned)r->status >= DCTS_NSTATUS;
+            dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+            int xfail = v == DCTS_MET && dcts_status_is_failure(r->status);
+            int failed = !dcts_result_ok(r) || xfail;
             dcts_buf_printf(b, "%s %zu - ", failed ? "not ok" : "ok", ++n);
             add_desc(b, suite->name);
             dcts_buf_puts(b, ": ");
             add_desc(b, c->id);
-            if (r->status == DCTS_SKIP) {
+            if (r->status == DCTS_SKIP && v == DCTS_AS_IS) {
                 dcts_buf_puts(b, " # SKIP ");
                 dcts_buf_add_first_line(b, r->message ? r->message : "",
                                         400);
+            } else if (xfail) {
+                dcts_buf line = DCTS_BUF_INIT;
+                dcts_add_expectation(&line, r);
+                dcts_buf_puts(b, " # TODO ");
+                add_desc(b, dcts_buf_str(&line));
+                dcts_buf_free(&line);
             }
             dcts_buf_putc(b, '\n');
             if (failed || r->status == DCTS_WARN)

@@ -20,16 +20,27 @@ typedef struct dcts_result {
     char *output;           /* malloc'd captured stdout+stderr of the case
                              * process (at most ~4 KiB, middle elided);
                              * NULL when it printed nothing */
+    const struct dcts_expectation *expect;  /* --expect's line for this
+                             * backend and case (expect.h), or NULL */
 } dcts_result;
 
 typedef struct dcts_counts {
     size_t n[DCTS_NSTATUS]; /* per dcts_status */
     size_t total;
+    /* With expectations (expect.h): */
+    size_t expected;        /* results with an expected gap (not a note) */
+    size_t xfail;           /* expected FAIL, TIMEOUT or CRASH, and got */
+    size_t xpass;           /* expected a gap, passed */
+    size_t mismatched;      /* expected one result, got another */
+    size_t failing;         /* results that fail the run, all counted */
 } dcts_counts;
 
 void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);
-/* True when c holds no FAIL, TIMEOUT or CRASH. */
+/* True when nothing in c fails the run: no FAIL, TIMEOUT or CRASH but
+ * those expected, no XPASS, no mismatched expectation. */
 int dcts_counts_ok(const dcts_counts *c);
+/* The same for one result. */
+int dcts_result_ok(const dcts_result *r);
 /* True for FAIL, TIMEOUT and CRASH. */
 int dcts_status_is_failure(dcts_status s);
 /* Frees the strings of r[0..n-1] (not r itself). */

@@ -35,6 +35,25 @@ struct record_head {
 /* Exit status of a case process that could not send its record. */
 #define EXIT_RESULT_LOST 125
 
+/* A case process ends with _exit, which skips LeakSanitizer's check at
+ * exit: in a sanitizer build it is run by hand once the record is sent,
+ * so a leak in the case or the backend becomes the exit status
+ * (ASAN_OPTIONS exitcode) and that case a FAIL.  (valgrind checks every
+ * process at its end by itself, _exit or not.) */
+#if defined(__SANITIZE_ADDRESS__)
+#define HAVE_LEAK_SANITIZER 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(leak_sanitizer)
+#define HAVE_LEAK_SANITIZER 1
+#endif
+#endif
+#ifdef HAVE_LEAK_SANITIZER
+void __lsan_do_leak_check(void);
+#define CHECK_LEAKS_BEFORE_EXIT() __lsan_do_leak_check()
+#else
+#define CHECK_LEAKS_BEFORE_EXIT() ((void)0)
+#endif
+
 static uint64_t new_nonce(size_t salt)
 {
     uint64_t v = 0;
@@ -104,6 +123,7 @@ static void case_child(void *arg, int res_fd)
         write_all(res_fd, &a->nonce, sizeof a->nonce) != 0)
         _exit(EXIT_RESULT_LOST);
     close(res_fd);
+    CHECK_LEAKS_BEFORE_EXIT();
     _exit(0);
 }
 
@@ -283,7 +303,10 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
                      DCTS_RESULT_FD_MIN);
         else if (have)
             snprintf(what, sizeof what, "case process %s after reporting "
-                     "%s", how, dcts_status_name(st));
+                     "%s: under a memory checker this is its verdict "
+                     "(valgrind --error-exitcode, a sanitizer's exitcode): "
+                     "it found memory errors or leaks; see its report", how,
+                     dcts_status_name(st));
         else if (p->result_len == 0 && p->result_extra == 0)
             snprintf(what, sizeof what, "case process %s before reporting "
                      "(did the case or the backend call exit()?)", how);

@@ -45,3 +45,34 @@ done
 
 expect 0 "the embedded default backend passes a quick filter" -- --filter 'abi-*'
 expect 2 "--filter matching no case is a usage error" -- --filter 'no-such-case-*'
+
+# --expect: known gaps (spec/expectations/*.txt has the real ones).
+printf 'select abi-descriptor\n' >"$tmp/no-result.txt"
+expect 2 "an expectation without RESULT is refused" -- --expect "$tmp/no-result.txt"
+says "no-result.txt:1: RESULT is missing" "the refusal names the file and line"
+printf '# ok\nselect no-such-case FAIL why\n' >"$tmp/bad-case.txt"
+expect 2 "an expectation naming an unknown case is refused" -- --expect "$tmp/bad-case.txt"
+says "bad-case.txt:2: unknown case 'no-such-case'" "the refusal names the case"
+printf 'selekt abi-descriptor FAIL typo\n' >"$tmp/bad-backend.txt"
+expect 2 "an expectation naming a backend not being checked is refused" -- \
+  --expect "$tmp/bad-backend.txt" --filter abi-descriptor
+says "backend 'selekt' is not among the backends being checked \(select\)" \
+  "the refusal lists the backends"
+expect 2 "a missing expectations file is refused" -- --expect "$tmp/none.txt"
+printf 'select abi-descriptor FAIL a gap that is gone\n' >"$tmp/stale.txt"
+expect 1 "an expected failure that passes (XPASS) fails the run" -- \
+  --expect "$tmp/stale.txt" --filter abi-descriptor
+says "XPASS" "the report says XPASS"
+good=$(dirname "$H")/fixtures/valid/good.so
+if [[ -e $good ]]; then
+  printf 'good abi-independent-contexts FAIL its operations do nothing\n' >"$tmp/gap.txt"
+  expect 0 "an expected failure (XFAIL) does not fail the run" -- \
+    --expect "$tmp/gap.txt" --filter abi-independent-contexts "$good"
+  says "XFAIL" "the report says XFAIL"
+  printf 'good abi-independent-contexts CRASH wrong kind\n' >"$tmp/kind.txt"
+  expect 1 "another result than the expected one fails the run" -- \
+    --expect "$tmp/kind.txt" --filter abi-independent-contexts "$good"
+  says "FAIL!" "the report marks the mismatch"
+fi
+expect 0 "--format markdown writes the table" -- --format markdown --filter 'abi-*'
+says "^\| case \| clauses \| level \| select \|$" "the markdown table has a column per backend"

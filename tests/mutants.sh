@@ -43,6 +43,21 @@ for p in backends/mutants/*.patch; do
     verdict "FAIL $p is not in $MANIFEST"
 done
 
+# Each manifest line names real clauses, the same ones as its patch's
+# "Breaks:" header (a typo would make --filter select the wrong cases).
+all_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · .*/\1/p' spec/CONTRACT.md)
+while read -r name clauses what; do
+  for c in ${clauses//,/ }; do
+    grep -qx "$c" <<<"$all_clauses" ||
+      verdict "FAIL mutant $name names $c, which is not a clause of spec/CONTRACT.md"
+  done
+  p=backends/mutants/$name.patch
+  [[ -f $p ]] || continue             # reported below as not built
+  breaks=$(sed -n '1,/^--- /s/^Breaks: *//p' "$p" | head -1)
+  [[ $breaks == "$clauses" ]] ||
+    verdict "FAIL mutant $name: $p says \"Breaks: ${breaks:-(none)}\", $MANIFEST says $clauses"
+done <<<"$manifest_lines"
+
 # ---- each mutant against the cases naming its clauses -------------------------
 caught=0 count=0 rows=()
 while read -r name clauses what; do

@@ -10,12 +10,63 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 void dcb_engine_init(dcb_engine *eng, const dcb_engine_ops *ops)
 {
     memset(eng, 0, sizeof *eng);
     eng->ops = ops;
     dcb_registry_init(&eng->reg, 0);    /* LIM-1: no limit of our own */
+}
+
+static int checked(const dcb_engine *eng)
+{
+    return eng->ops->watch_closed != NULL;
+}
+
+/* ---- watchers changed since the last run (checked engines) ----------------- */
+
+int dcb_engine_watch_changed(dcb_watch *w)
+{
+    dcb_engine *eng = w->engine;
+    void *list = eng->changed;
+    int rc;
+
+    if (!checked(eng) || w->changed_at != DCB_NOT_CHANGED)
+        return 0;
+    rc = dcb_array_reserve(&list, &eng->changed_cap, eng->nchanged + 1,
+                           sizeof *eng->changed);
+    eng->changed = list;
+    if (rc < 0)
+        return rc;
+    w->changed_at = eng->nchanged;
+    eng->changed[eng->nchanged++] = w;
+    return 0;
+}
+
+/* O(1): the last entry fills the hole. */
+static void unlist_changed(dcb_engine *eng, dcb_watch *w)
+{
+    size_t at = w->changed_at;
+
+    if (at == DCB_NOT_CHANGED)
+        return;
+    dcb_watch *last = eng->changed[--eng->nchanged];
+    eng->changed[at] = last;
+    last->changed_at = at;
+    w->changed_at = DCB_NOT_CHANGED;
+}
+
+/* Which file fd names now: 0, or a negative errno (-EBADF: closed). */
+static int identify(int fd, dev_t *dev, ino_t *ino)
+{
+    struct stat st;
+
+    if (fstat(fd, &st) != 0)
+        return -errno;
+    *dev = st.st_dev;
+    *ino = st.st_ino;
+    return 0;
 }
 
 /* ---- the watcher table ------------------------------------------------------ */
@@ -41,8 +92,10 @@ static void drop_watch(dcb_engine *eng, int fd)
     dcb_watch *w = eng->watch[fd];
 
     eng->watch[fd] = NULL;
-    if (w != NULL)
+    if (w != NULL) {
+        unlist_changed(eng, w);
         eng->ops->watch_free(eng, w);
+    }
 }
 
 /* A new watcher for fd's current registration.  On failure fd is left
@@ -50,9 +103,14 @@ static void drop_watch(dcb_engine *eng, int fd)
 static int new_watch(dcb_engine *eng, int fd)
 {
     const dcb_reg *reg = dcb_registry_lookup(&eng->reg, fd);
+    dev_t dev = 0;
+    ino_t ino = 0;
     dcb_watch *w = NULL;
-    int rc = eng->ops->watch_new(eng, fd, reg->flags, &w);
+    /* A checked engine must never be handed a closed fd. */
+    int rc = checked(eng) ? identify(fd, &dev, &ino) : 0;
 
+    if (rc == 0)
+        rc = eng->ops->watch_new(eng, fd, reg->flags, &w);
     if (rc < 0) {
         dcb_registry_remove(&eng->reg, fd, NULL);
         return rc;
@@ -62,8 +120,25 @@ static int new_watch(dcb_engine *eng, int fd)
     w->generation = reg->generation;
     w->flags = reg->flags;
     memset(&w->mark, 0, sizeof w->mark);
+    w->dev = dev;
+    w->ino = ino;
+    w->changed_at = DCB_NOT_CHANGED;
+    w->fd_closed = 0;
     eng->watch[fd] = w;
-    return 0;
+    rc = dcb_engine_watch_changed(w);
+    if (rc < 0)
+        dcb_engine_closed(eng, fd, NULL);
+    return rc;
+}
+
+/* Gives fd's registration a new generation and a new watcher, as if it had
+ * been made afresh (see the top of engine.h).  0, or the engine's error,
+ * and then fd is unregistered. */
+static int rewatch(dcb_engine *eng, int fd)
+{
+    drop_watch(eng, fd);
+    dcb_registry_renew(&eng->reg, fd);
+    return new_watch(eng, fd);
 }
 
 void dcb_engine_destroy(dcb_engine *eng)
@@ -71,8 +146,10 @@ void dcb_engine_destroy(dcb_engine *eng)
     for (size_t fd = 0; fd < eng->watch_size; fd++)
         drop_watch(eng, (int)fd);       /* CLS-6: no target is called */
     free(eng->watch);
+    free(eng->changed);
     eng->watch = NULL;
-    eng->watch_size = 0;
+    eng->changed = NULL;
+    eng->watch_size = eng->nchanged = eng->changed_cap = 0;
     dcb_registry_destroy(&eng->reg);
 }
 
@@ -103,42 +180,85 @@ int dcb_engine_filter(dcb_engine *eng, dc_target *o, unsigned long flags,
     rc = dcb_registry_check_fd(&eng->reg, o->fd);  /* LIM-2 */
     if (rc == 0)
         rc = reserve_watch(eng, o->fd);
-    if (rc == 0)
-        rc = dcb_registry_set(&eng->reg, o, flags);
+    if (rc < 0)
+        return rc;
+
+    const dcb_reg *held = dcb_registry_lookup(&eng->reg, o->fd);
+    dcb_reg before = { 0 };
+    if (held != NULL)
+        before = *held;
+    rc = dcb_registry_set(&eng->reg, o, flags);
     if (rc < 0)
         return rc;                  /* the registry is unchanged */
 
     dcb_watch *w = eng->watch[o->fd];
-    if (rc == DCB_REG_CHANGED && w != NULL) {
-        /* FLT-3: the same registration, so the same watcher. */
-        if (w->flags == flags)
-            return 0;
-        rc = eng->ops->watch_change(eng, w, flags);
-        if (rc == 0) {
-            w->flags = flags;
-            return 0;
+    if (w == NULL)
+        return new_watch(eng, o->fd);   /* on failure: as it was */
+    /* FLT-3 (a change) or FLT-4 (a replacement): the fd's watcher stays
+     * and follows the registration.  ABI-5: the engine's refusal leaves
+     * both as they were (watch_change keeps the old interest then). */
+    if (w->flags != flags) {
+        rc = dcb_engine_watch_changed(w);
+        if (rc == 0)
+            rc = eng->ops->watch_change(eng, w, flags);
+        if (rc < 0) {
+            dcb_registry_restore(&eng->reg, o->fd, &before);
+            return rc;
         }
-        dcb_registry_remove(&eng->reg, o->fd, o);
-        drop_watch(eng, o->fd);
-        return rc;
+        w->flags = flags;
     }
-    /* ADDED, or REPLACED (FLT-4): a new generation, so a new watcher; the
-     * old one goes first, as some engines watch an fd only once. */
-    drop_watch(eng, o->fd);
-    return new_watch(eng, o->fd);
+    /* DSP-7: a replacement has a new generation; events the engine
+     * reported for the old registration carry the old one. */
+    w->generation = dcb_registry_lookup(&eng->reg, o->fd)->generation;
+    return 0;
 }
 
-int dcb_engine_rewatch(dcb_engine *eng, int fd)
+/* Before a run of a checked engine (see engine.h).  Runs with the turn
+ * open, so the targets of closed fds are told in this pass (LIM-3).
+ * Returns 0, or -ENOMEM. */
+static int check_changed(dcb_engine *eng)
 {
-    const dcb_reg *reg = dcb_registry_lookup(&eng->reg, fd);
-    dc_target *o = reg->o;
-    unsigned long flags = reg->flags;
+    size_t i = 0;
 
-    drop_watch(eng, fd);
-    dcb_registry_remove(&eng->reg, fd, o);
-    /* Cannot fail: the slot exists and o, its fd and flags were accepted. */
-    (void)dcb_registry_set(&eng->reg, o, flags);
-    return new_watch(eng, fd);
+    while (i < eng->nchanged) {
+        dcb_watch *w = eng->changed[i];
+        dev_t dev = 0;
+        ino_t ino = 0;
+        int rc = identify(w->fd, &dev, &ino);
+
+        if (rc == -EBADF) {
+            /* Never handed to the engine; told again every pass until
+             * its socket_closed, like select's E.  Stays listed. */
+            w->fd_closed = 1;
+            eng->ops->watch_closed(eng, w);
+            i++;
+        } else if (rc == 0 && (w->fd_closed || dev != w->dev ||
+                               ino != w->ino)) {
+            /* Another file on this number: w leaves the list (freed) and
+             * its successor joins it at the end, checked in turn. */
+            rc = rewatch(eng, w->fd);
+            if (rc == -ENOMEM)
+                return rc;
+        } else {
+            i++;
+        }
+    }
+    return 0;
+}
+
+/* After a run of a checked engine: the engine has applied the changes.
+ * Closed fds stay listed. */
+static void forget_applied(dcb_engine *eng)
+{
+    size_t i = 0;
+
+    while (i < eng->nchanged) {
+        dcb_watch *w = eng->changed[i];
+        if (w->fd_closed)
+            i++;
+        else
+            unlist_changed(eng, w);     /* the hole is filled from the end */
+    }
 }
 
 /* ---- the wait ------------------------------------------------------------ */
@@ -165,6 +285,34 @@ void dcb_engine_timer_fired(dcb_engine *eng)
         eng->turn->timer_fired = 1;
 }
 
+/* One run of the engine, with the checks a checked engine needs. */
+static int run_once(dcb_engine *eng, int block)
+{
+    int rc = checked(eng) ? check_changed(eng) : 0;
+
+    if (rc == 0)
+        rc = eng->ops->run(eng, block);
+    if (checked(eng))
+        forget_applied(eng);
+    return rc;
+}
+
+/* Step 3 of engine.h (DSP-3): looks again, without waiting, while each
+ * look brings fds not seen yet.  Ends: the turn holds at most one entry
+ * per registration. */
+static int gather_the_rest(dcb_engine *eng)
+{
+    size_t before;
+    int rc = 0;
+
+    do {
+        before = eng->turn->n;
+        rc = run_once(eng, 0);
+    } while (rc == 0 && eng->turn->n > before &&
+             eng->turn->n < eng->turn->cap);
+    return rc;
+}
+
 /* Step 2 of engine.h.  TMO-1: zero looks once, never waits.  Otherwise the
  * engine's own timer bounds each run (TMO-2), and a run that ends with
  * nothing recorded before the timer ran (a signal, an engine's internal
@@ -174,18 +322,22 @@ void dcb_engine_timer_fired(dcb_engine *eng)
  * cannot stretch the call past its timeout. */
 static int run_engine(dcb_engine *eng, double wait_s)
 {
-    if (!(wait_s > 0))
-        return eng->ops->run(eng, 0);
+    int rc;
 
-    dcb_deadline deadline = dcb_deadline_after(wait_s);
-    int rc = eng->ops->timer_arm(eng, wait_s);
-
-    if (rc < 0)
-        return rc;
-    while (rc == 0 && eng->turn->n == 0 && !eng->turn->timer_fired &&
-           dcb_deadline_remaining(&deadline) > 0)
-        rc = eng->ops->run(eng, 1);
-    eng->ops->timer_disarm(eng);
+    if (!(wait_s > 0)) {
+        rc = run_once(eng, 0);
+    } else {
+        dcb_deadline deadline = dcb_deadline_after(wait_s);
+        rc = eng->ops->timer_arm(eng, wait_s);
+        if (rc < 0)
+            return rc;
+        while (rc == 0 && eng->turn->n == 0 && !eng->turn->timer_fired &&
+               dcb_deadline_remaining(&deadline) > 0)
+            rc = run_once(eng, 1);
+        eng->ops->timer_disarm(eng);
+    }
+    if (rc == 0 && eng->turn->n > 0)
+        rc = gather_the_rest(eng);
     return rc;
 }
 

@@ -13,9 +13,28 @@
  *      timer ran or the deadline passed (TMO-2, TMO-9: an engine turn
  *      that ends early with nothing, e.g. on a signal, is resumed for the
  *      time left, measured against the same deadline)
- *   3. the watchers' callbacks meanwhile only record (turn.h)
+ *   3. the watchers' callbacks meanwhile only record (turn.h); when
+ *      something was recorded, the engine is run again without waiting
+ *      until a run adds no new fd (DSP-3: engines fetch a bounded number
+ *      of events per wait, libevent 32 and libev 64 at first, and epoll
+ *      hands level-triggered fds out round-robin, so each look brings the
+ *      next ones)
  *   4. after the engine returns, the shared pass: re-check, call, escalate
  *      (dcb_run_pass: DSP-1..8, ERR-1..8)
+ *
+ * Some engines (libev, libuv) apply a watcher's change to the kernel only
+ * in their next wait, and abort the process when the kernel refuses it
+ * there: an fd closed behind the backend's back (LIM-3) is an assertion
+ * failure in libev and an abort() in libuv.  For them (ops->watch_closed
+ * set) every watcher made or changed since the last run is checked just
+ * before the next one: a closed fd is never handed to the engine (its
+ * watcher is stopped and its target told, every pass, until socket_closed:
+ * LIM-3), and an fd number that now names another file gets a new watcher
+ * and a new generation, so nothing of the old file reaches the target
+ * (CLS-2, DSP-7) and the engine is not asked to modify a kernel entry that
+ * no longer exists.  A watcher that did not change is not checked: an fd
+ * closed under it is dropped by the kernel without a word, as in the epoll
+ * model.
  *
  * An adapter supplies the engine's half as a dcb_engine_ops table and puts
  * a dcb_engine first in its dc_context.
@@ -28,6 +47,7 @@
 #include "turn.h"
 
 #include <stddef.h>
+#include <sys/types.h>
 
 typedef struct dcb_engine dcb_engine;
 
@@ -39,7 +59,15 @@ typedef struct dcb_watch {
     unsigned generation;        /* of the registration it watches for */
     unsigned long flags;        /* the native interest it was given */
     dcb_turn_mark mark;         /* its entry in the current turn */
+    /* Checked engines only (ops->watch_closed): */
+    dev_t dev;                  /* the file it was made for */
+    ino_t ino;
+    size_t changed_at;          /* its index in engine->changed, or
+                                 * DCB_NOT_CHANGED */
+    int fd_closed;              /* found closed: stopped, told every pass */
 } dcb_watch;
+
+#define DCB_NOT_CHANGED ((size_t)-1)
 
 typedef struct dcb_engine_ops {
     /* A started watcher for fd with native interest flags (never 0) into
@@ -47,7 +75,7 @@ typedef struct dcb_engine_ops {
     int (*watch_new)(dcb_engine *eng, int fd, unsigned long flags,
                      dcb_watch **out);
     /* Gives w the interest flags (never 0).  Returns 0 or a negative
-     * errno; on failure w may watch nothing, and the caller frees it. */
+     * errno; on failure w still watches what it did (ABI-5). */
     int (*watch_change)(dcb_engine *eng, dcb_watch *w, unsigned long flags);
     /* Stops w at once and releases it, now or when the engine allows.  It
      * never closes w->fd (CLS-7) and must not need it open (CLS-1). */
@@ -61,6 +89,10 @@ typedef struct dcb_engine_ops {
      * waits until something happens (the armed timer at the latest).
      * Returns 0, or a negative errno when the engine failed. */
     int (*run)(dcb_engine *eng, int block);
+    /* NULL, or for an engine whose changes must be checked (see above):
+     * w's fd was found closed; stop w (it may be stopped already) and
+     * report it with dcb_engine_report in the engine's own form. */
+    void (*watch_closed)(dcb_engine *eng, dcb_watch *w);
 } dcb_engine_ops;
 
 struct dcb_engine {
@@ -71,6 +103,8 @@ struct dcb_engine {
     dcb_turn *turn;             /* the pass's snapshot while the engine runs */
     unsigned turns;             /* the serial of the last turn */
     int in_dispatch;            /* DSP-9 */
+    dcb_watch **changed;        /* checked engines: watchers made or */
+    size_t nchanged, changed_cap;   /* changed since the last run */
 };
 
 /* An engine with no registration (LIM-1: no fd limit).  Allocates nothing. */
@@ -82,11 +116,11 @@ void dcb_engine_init(dcb_engine *eng, const dcb_engine_ops *ops);
 void dcb_engine_destroy(dcb_engine *eng);
 
 /* set_poll_dispatch_filter: LIM-4 and FLT-6 (bits outside known) first;
- * 0 removes (FLT-1, FLT-6); otherwise registers, replaces (FLT-4: a new
- * generation and a new watcher) or changes (FLT-3) o's interest.  When
- * the engine refuses the fd (closed, not pollable, out of memory) the
- * error is returned and fd is left unregistered: a registration the
- * engine cannot watch would never be heard. */
+ * 0 removes (FLT-1, FLT-6); otherwise registers (a new watcher), replaces
+ * (FLT-4: a new generation, the fd's watcher kept) or changes (FLT-3) o's
+ * interest.  When the engine refuses (a closed or unpollable fd, no
+ * memory) the error is returned and the registry and the watchers are as
+ * they were (ABI-5). */
 int dcb_engine_filter(dcb_engine *eng, dc_target *o, unsigned long flags,
                       unsigned long known);
 
@@ -97,12 +131,10 @@ int dcb_engine_closed(dcb_engine *eng, int fd, dc_target *o);
 int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
                         dc_error_handler handler, void *handler_arg);
 
-/* Gives fd's registration a new generation and a new watcher, as if it had
- * been made afresh: for an adapter that finds fd's number now names
- * another file than its watcher was made for, whose stale events must not
- * reach the target (CLS-2, DSP-7).  Returns 0, or the engine's error, and
- * then fd is unregistered.  fd must be held. */
-int dcb_engine_rewatch(dcb_engine *eng, int fd);
+/* For an adapter that restarts a watcher by itself (libuv, after an
+ * error stopped it): w is checked before the next run like a changed
+ * one.  Returns 0 or -ENOMEM. */
+int dcb_engine_watch_changed(dcb_watch *w);
 
 /* For the adapters' callbacks: w's engine reported these native bits
  * (unasked: the bits it reports whatever the interest, EVT-4).  Recorded

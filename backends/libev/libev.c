@@ -14,6 +14,12 @@
  *   callbacks record what libev reported; no target is called from
  *             inside libev (turn.h)
  *
+ * libev applies a watcher's change to the kernel only in its next
+ * iteration, where an fd closed behind its back fails an assertion (an
+ * abort in Debian's build): this is a checked engine (engine.h), whose
+ * changed watchers are checked before each run, a closed fd then told as
+ * libev itself tells one it notices, EV_ERROR|EV_READ|EV_WRITE.
+ *
  * A loop of its own per context (ev_loop_new, never the default loop,
  * which would take SIGCHLD), ignoring LIBEV_FLAGS, and leaving the signal
  * mask alone.
@@ -113,6 +119,16 @@ static void lev_watch_free(dcb_engine *eng, dcb_watch *head)
     free(w);
 }
 
+/* LIM-3: stopped before libev asks the kernel about it, and told the way
+ * libev tells a watcher it kills. */
+static void lev_watch_closed(dcb_engine *eng, dcb_watch *head)
+{
+    lev_watch *w = (lev_watch *)head;
+
+    ev_io_stop(engine_loop(eng), &w->io);
+    dcb_engine_report(head, LEV_READ, LEV_WRITE, LEV_EXCEPT, LEV_EXCEPT);
+}
+
 /* ---- the wait -------------------------------------------------------------- */
 
 static void on_timer(struct ev_loop *loop, ev_timer *timer, int revents)
@@ -161,6 +177,7 @@ static const dcb_engine_ops lev_ops = {
     .timer_arm = lev_timer_arm,
     .timer_disarm = lev_timer_disarm,
     .run = lev_run,
+    .watch_closed = lev_watch_closed,
 };
 
 /* ---- life ---------------------------------------------------------------- */

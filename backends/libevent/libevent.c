@@ -30,8 +30,10 @@
 
 #include <errno.h>
 #include <event2/event.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #define LEV_READ    ((unsigned long)EV_READ)
 #define LEV_WRITE   ((unsigned long)EV_WRITE)
@@ -102,18 +104,28 @@ static int lev_watch_new(dcb_engine *eng, int fd, unsigned long flags,
     return 0;
 }
 
-/* An event's flags cannot change while it is added: delete, re-assign,
- * add.  The delete never needs the fd open. */
+/* An event's flags cannot change while it is added.  ABI-5: the new
+ * event is made and added before the old one goes (libevent watches an fd
+ * for the union of its events meanwhile), so a refusal leaves the old one
+ * watching. */
 static int lev_watch_change(dcb_engine *eng, dcb_watch *head,
                             unsigned long flags)
 {
     lev_watch *w = (lev_watch *)head;
+    struct event *ev = event_new(engine_base(eng), head->fd,
+                                 event_flags(flags), on_io, w);
 
-    event_del(w->ev);
-    event_assign(w->ev, engine_base(eng), head->fd, event_flags(flags),
-                 on_io, w);
+    if (ev == NULL)
+        return -ENOMEM;
     errno = 0;
-    return event_add(w->ev, NULL) == 0 ? 0 : engine_error();
+    if (event_add(ev, NULL) != 0) {
+        int rc = engine_error();
+        event_free(ev);
+        return rc;
+    }
+    event_free(w->ev);              /* deletes it first */
+    w->ev = ev;
+    return 0;
 }
 
 /* CLS-1, CLS-7: event_del tolerates a closed fd, and nothing is closed. */
@@ -176,6 +188,30 @@ static const dcb_engine_ops lev_ops = {
 
 /* ---- life ---------------------------------------------------------------- */
 
+/* libevent's epoll base opens three fds (its epoll fd and a socketpair
+ * for signals) and, when that socketpair cannot be had, ends the process
+ * (evsig_init_ calls exit).  So create makes sure first that three are
+ * free: -EMFILE rather than exit().  Best effort: another thread may take
+ * them in between. */
+#define LEV_BASE_FDS 3
+
+static int base_fds_available(void)
+{
+    int fd[LEV_BASE_FDS], n, rc = 0;
+
+    for (n = 0; n < LEV_BASE_FDS; n++) {
+        fd[n] = open("/dev/null", O_RDONLY | O_CLOEXEC);
+        if (fd[n] < 0) {
+            if (errno == EMFILE || errno == ENFILE)
+                rc = -errno;
+            break;                  /* another failure: not ours to judge */
+        }
+    }
+    while (n > 0)
+        close(fd[--n]);
+    return rc;
+}
+
 /* EV_CLOSED is E, so the method must support it; no locks (one thread
  * uses a context at a time); no environment variables (EVENT_NOEPOLL...),
  * so a run measures the method this table was made for. */
@@ -196,8 +232,11 @@ static struct event_base *new_base(void)
 
 static int lev_create(dc_context **out)
 {
-    dc_context *ctx = calloc(1, sizeof *ctx);
+    int rc = base_fds_available();
 
+    if (rc < 0)
+        return rc;                  /* -EMFILE, -ENFILE */
+    dc_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return -ENOMEM;
     ctx->base = new_base();

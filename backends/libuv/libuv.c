@@ -28,25 +28,20 @@
  * is freed by the close callback on the next uv_run (or in destroy, which
  * runs the loop until every close has finished).  A new registration on
  * the same fd number gets a new handle meanwhile.  Second, libuv applies
- * handle changes to epoll only on its next wait, and aborts the process
- * if epoll_ctl fails there (an fd closed behind its back, LIM-3).  So
- * before every run the adapter checks each handle changed since the last
- * one: a closed fd is stopped and its target told in E at once (LIM-3),
- * and an fd number that now names another file is given a new handle and
- * a new generation (CLS-2, DSP-7).  uv_poll_init also sets the fd
- * non-blocking, as libuv does for every fd it polls.
+ * handle changes to epoll only in its next wait, and aborts the process
+ * if epoll_ctl fails there (an fd closed behind its back, LIM-3): this is
+ * a checked engine (engine.h), whose changed handles are checked before
+ * each run.  uv_poll_init also sets the fd non-blocking, as libuv does for
+ * every fd it polls.
  */
 #include "dispatch_context.h"
-#include "array.h"
 #include "engine.h"
-#include "timeout.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <sys/stat.h>
 #include <uv.h>
 
 #define LUV_READ    ((unsigned long)(UV_READABLE | UV_PRIORITIZED))
@@ -54,62 +49,20 @@
 #define LUV_EXCEPT  ((unsigned long)UV_DISCONNECT)
 #define LUV_KNOWN   (LUV_READ | LUV_WRITE | LUV_EXCEPT)
 
-typedef struct luv_watch luv_watch;
-
 struct dc_context {
     dcb_engine engine;              /* first: the ops get it back as ctx */
     uv_loop_t loop;
     uv_timer_t timer;               /* the timeout of a dispatch_once */
-    luv_watch **changed;            /* handles changed since the last run */
-    size_t nchanged, changed_cap;
 };
 
-struct luv_watch {
+typedef struct luv_watch {
     dcb_watch head;                 /* first: engine.h's part */
     uv_poll_t poll;
-    dev_t dev;                      /* the file the handle was made for */
-    ino_t ino;
-    size_t changed_at;              /* its index in ctx->changed, or ... */
-    int closed_fd;                  /* its fd was found closed: stopped */
-};
-
-#define NOT_CHANGED SIZE_MAX        /* ... this when it is not there */
+} luv_watch;
 
 static dc_context *engine_ctx(dcb_engine *eng)
 {
     return (dc_context *)eng;
-}
-
-/* ---- handles changed since the last run ------------------------------------- */
-
-static int changed_add(dc_context *ctx, luv_watch *w)
-{
-    void *list = ctx->changed;
-    int rc;
-
-    if (w->changed_at != NOT_CHANGED)
-        return 0;
-    rc = dcb_array_reserve(&list, &ctx->changed_cap, ctx->nchanged + 1,
-                           sizeof *ctx->changed);
-    ctx->changed = list;
-    if (rc < 0)
-        return rc;
-    w->changed_at = ctx->nchanged;
-    ctx->changed[ctx->nchanged++] = w;
-    return 0;
-}
-
-/* O(1): the last entry fills the hole. */
-static void changed_drop(dc_context *ctx, luv_watch *w)
-{
-    size_t at = w->changed_at;
-
-    if (at == NOT_CHANGED)
-        return;
-    luv_watch *last = ctx->changed[--ctx->nchanged];
-    ctx->changed[at] = last;
-    last->changed_at = at;
-    w->changed_at = NOT_CHANGED;
 }
 
 /* ---- watchers -------------------------------------------------------------- */
@@ -125,23 +78,11 @@ static void on_poll(uv_poll_t *poll, int status, int events)
          * again next pass (DSP-2), and checked before that run. */
         dcb_engine_report(&w->head, 0, 0, LUV_EXCEPT, LUV_EXCEPT);
         if (uv_poll_start(poll, (int)w->head.flags, on_poll) == 0)
-            (void)changed_add(engine_ctx(w->head.engine), w);
+            (void)dcb_engine_watch_changed(&w->head);
         return;
     }
     dcb_engine_report(&w->head, bits & LUV_READ, bits & LUV_WRITE,
                       bits & LUV_EXCEPT, 0);
-}
-
-/* Which file fd names now (0 or a negative errno). */
-static int identify(int fd, dev_t *dev, ino_t *ino)
-{
-    struct stat st;
-
-    if (fstat(fd, &st) != 0)
-        return -errno;
-    *dev = st.st_dev;
-    *ino = st.st_ino;
-    return 0;
 }
 
 static void on_closed(uv_handle_t *handle)
@@ -154,33 +95,26 @@ static void on_closed(uv_handle_t *handle)
  * The memory goes when libuv has finished the close. */
 static void luv_watch_free(dcb_engine *eng, dcb_watch *head)
 {
-    luv_watch *w = (luv_watch *)head;
-
-    changed_drop(engine_ctx(eng), w);
-    uv_close((uv_handle_t *)&w->poll, on_closed);
+    (void)eng;
+    uv_close((uv_handle_t *)&((luv_watch *)head)->poll, on_closed);
 }
 
 static int luv_watch_new(dcb_engine *eng, int fd, unsigned long flags,
                          dcb_watch **out)
 {
-    dc_context *ctx = engine_ctx(eng);
     luv_watch *w = calloc(1, sizeof *w);
     int rc;
 
     if (w == NULL)
         return -ENOMEM;
-    w->changed_at = NOT_CHANGED;
-    rc = identify(fd, &w->dev, &w->ino);        /* -EBADF: closed */
-    if (rc == 0)
-        rc = uv_poll_init(&ctx->loop, &w->poll, fd);    /* -EPERM: a file */
+    rc = uv_poll_init(&engine_ctx(eng)->loop, &w->poll, fd); /* -EPERM: a
+                                                             * file */
     if (rc < 0) {
-        free(w);                    /* never a handle: no close needed */
+        free(w);                    /* never a handle: nothing to close */
         return rc;
     }
     w->poll.data = w;
-    rc = changed_add(ctx, w);
-    if (rc == 0)
-        rc = uv_poll_start(&w->poll, (int)flags, on_poll);
+    rc = uv_poll_start(&w->poll, (int)flags, on_poll);
     if (rc < 0) {
         luv_watch_free(eng, &w->head);
         return rc;
@@ -192,63 +126,16 @@ static int luv_watch_new(dcb_engine *eng, int fd, unsigned long flags,
 static int luv_watch_change(dcb_engine *eng, dcb_watch *head,
                             unsigned long flags)
 {
-    luv_watch *w = (luv_watch *)head;
-    int rc = changed_add(engine_ctx(eng), w);
-
-    if (rc == 0 && !w->closed_fd)
-        rc = uv_poll_start(&w->poll, (int)flags, on_poll);
-    return rc;
+    (void)eng;
+    return uv_poll_start(&((luv_watch *)head)->poll, (int)flags, on_poll);
 }
 
-/* LIM-3, CLS-2: before libuv hands the changed handles to epoll_ctl,
- * where a failure aborts the process.  Runs with the turn open, so the
- * targets of closed fds are told in E in this pass. */
-static int check_changed(dc_context *ctx)
+/* LIM-3: stopped before libuv hands it to epoll_ctl; told in E. */
+static void luv_watch_closed(dcb_engine *eng, dcb_watch *head)
 {
-    size_t i = 0;
-
-    while (i < ctx->nchanged) {
-        luv_watch *w = ctx->changed[i];
-        dev_t dev = 0;
-        ino_t ino = 0;
-        int rc = identify(w->head.fd, &dev, &ino);
-
-        if (rc == -EBADF) {
-            /* Closed behind our back: libuv must not touch it (LIM-3).
-             * Stays on the list, so it is told again every pass until its
-             * socket_closed, like select's E. */
-            if (!w->closed_fd)
-                uv_poll_stop(&w->poll);
-            w->closed_fd = 1;
-            dcb_engine_report(&w->head, 0, 0, LUV_EXCEPT, LUV_EXCEPT);
-            i++;
-        } else if (rc == 0 && (w->closed_fd || dev != w->dev ||
-                               ino != w->ino)) {
-            /* The number now names another file: a new handle and a new
-             * generation, so the old file's events reach no one.  w leaves
-             * the list (freed); the new handle joins it at the end. */
-            rc = dcb_engine_rewatch(&ctx->engine, w->head.fd);
-            if (rc == -ENOMEM)
-                return rc;
-        } else {
-            i++;
-        }
-    }
-    return 0;
-}
-
-/* Done after a run: libuv has applied the changes.  Closed fds stay. */
-static void forget_applied(dc_context *ctx)
-{
-    size_t i = 0;
-
-    while (i < ctx->nchanged) {
-        luv_watch *w = ctx->changed[i];
-        if (w->closed_fd)
-            i++;
-        else
-            changed_drop(ctx, w);   /* the hole is filled from the end */
-    }
+    (void)eng;
+    uv_poll_stop(&((luv_watch *)head)->poll);
+    dcb_engine_report(head, 0, 0, LUV_EXCEPT, LUV_EXCEPT);
 }
 
 /* ---- the wait -------------------------------------------------------------- */
@@ -279,13 +166,7 @@ static void luv_timer_disarm(dcb_engine *eng)
  * left); engine.c runs it again after an empty turn. */
 static int luv_run(dcb_engine *eng, int block)
 {
-    dc_context *ctx = engine_ctx(eng);
-    int rc = check_changed(ctx);
-
-    if (rc < 0)
-        return rc;
-    uv_run(&ctx->loop, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
-    forget_applied(ctx);
+    uv_run(&engine_ctx(eng)->loop, block ? UV_RUN_ONCE : UV_RUN_NOWAIT);
     return 0;
 }
 
@@ -296,6 +177,7 @@ static const dcb_engine_ops luv_ops = {
     .timer_arm = luv_timer_arm,
     .timer_disarm = luv_timer_disarm,
     .run = luv_run,
+    .watch_closed = luv_watch_closed,
 };
 
 /* ---- life ---------------------------------------------------------------- */
@@ -331,7 +213,6 @@ static void luv_destroy(dc_context *ctx)
     uv_close((uv_handle_t *)&ctx->timer, NULL);
     uv_run(&ctx->loop, UV_RUN_DEFAULT);
     uv_loop_close(&ctx->loop);
-    free(ctx->changed);
     free(ctx);
 }
 

@@ -294,7 +294,8 @@ UNUSED static const char *tap_problem(const char *doc, size_t *points)
                 continue;
             }
             if (*c == '#') {
-                if (c[-1] != ' ' || strncmp(c, "# SKIP", 6) != 0)
+                if (c[-1] != ' ' || (strncmp(c, "# SKIP", 6) != 0 &&
+                                     strncmp(c, "# TODO", 6) != 0))
                     return "a bare '#' in a description";
                 break;
             }
