@@ -621,23 +621,28 @@ static void echo_big(dcts_t *t, int unix_socket)
           "observed: %s", server_state(s));
 }
 
-/* DSP-2, FLT-3, DSP-4, EVT-3, EVT-6: 300 KiB from socat over TCP, echoed
- * by a target reading 16 KiB per call and asking for W only while its
- * send buffer is full.
+/* DSP-2, FLT-3, DSP-4, EVT-3, EVT-4, EVT-6: 300 KiB from socat over TCP,
+ * echoed by a target reading 16 KiB per call, asking for W only while its
+ * send buffer is full and pausing R while its own buffer is; the echo
+ * ends on socat's FIN, and socat's output pipe, read by an R-only target,
+ * ends with a hangup (R in the select model, POLLHUP in E in the poll
+ * models).
  * Catches: an edge-triggered backend (data left after a bounded read is
  * never reported again: the transfer stalls); one that does not apply an
  * interest change (W switched on is never waited for); one that reports W
  * whenever it is wanted without asking the kernel (the write then would
- * block); one that reports W unasked. */
+ * block); one that reports W unasked; a poll backend that masks POLLHUP
+ * by the interest (the pipe's end is never heard of). */
 static void tcp_echo(dcts_t *t)
 {
     echo_big(t, 0);
 }
 
-/* The same over a UNIX stream socket (socat UNIX-CONNECT:path).
- * Catches: the same defects as peer-tcp-echo, and a backend that only
- * works for TCP sockets (e.g. one that asks TCP_INFO or SO_ERROR of each
- * fd and fails on others). */
+/* The same over a UNIX stream socket (socat UNIX-CONNECT:path), whose
+ * readiness rules differ from TCP's (writable only while less than a
+ * quarter of the send buffer is queued).
+ * Catches: the same defects as peer-tcp-echo, on the other kind of
+ * stream socket a server listens on. */
 static void unix_echo(dcts_t *t)
 {
     echo_big(t, 1);
@@ -707,18 +712,19 @@ static void tcp_reset(dcts_t *t)
 #define CONNECTIONS 50
 #define AT_ONCE 5
 
-/* CLS-1, CLS-2, DSP-3: 50 connections from socat, 5 at a time: all 5
+/* CLS-1, CLS-2, CLS-7, DSP-3: 50 connections from socat, 5 at a time: all 5
  * connect together (they wait in the accept backlog), each is accepted,
  * registered, echoes its peer's message, sees the EOF and is dropped
- * (socket_closed before close() for one, after for the next); the next 5
- * get the same fd numbers again.  An old target must never be called
- * again (its probe is freed), and every new one must be called for its
- * own data only (checked read by read).
+ * (socket_closed before close() for one, after for the next; the fd must
+ * still be open after socket_closed); the next 5 get the same fd numbers
+ * again.  An old target must never be called again (its probe is freed),
+ * and every new one must be called for its own data only (checked read
+ * by read).
  * Catches: a socket_closed that does nothing (the closed fd stays in the
  * sets: select fails with EBADF and the old, freed target is called); one
  * that needs the fd still open (after close() it returns -EBADF and keeps
- * the entry); one that skips the highest ready fd (the last connection
- * of a batch is never served). */
+ * the entry); one that closes the fd itself; one that skips the highest
+ * ready fd (the last connection of a batch is never served). */
 static void tcp_many_connections(dcts_t *t)
 {
     struct peer peers[AT_ONCE];

@@ -3,10 +3,10 @@
  * path, files a peer reads or writes), removed with its contents when the
  * case ends.
  *
- * Its name carries the case process's pid, "dcts-PID-XXXXXX", so that a
- * directory left by a case process that was killed (a TIMEOUT kills the
- * process group before it can clean up) is recognised as stale and
- * removed the next time any case makes a directory.
+ * Its name carries the case process's pid, "dcts-case-PID-XXXXXX", so
+ * that a directory left by a case process that was killed (a TIMEOUT
+ * kills the process group before it can clean up) is recognised as stale
+ * and removed the next time any case makes a directory.
  */
 #include "runtime.h"
 
@@ -58,7 +58,7 @@ static void sweep_stale(const char *base)
     while ((de = readdir(d)) != NULL) {
         long pid;
         char rest[8];
-        if (sscanf(de->d_name, "dcts-%ld-%7s", &pid, rest) != 2 ||
+        if (sscanf(de->d_name, "dcts-case-%ld-%7s", &pid, rest) != 2 ||
             strlen(rest) != 6 || pid <= 0 || pid == (long)getpid())
             continue;
         if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
@@ -77,7 +77,8 @@ const char *dcts_tmpdir(dcts_t *t)
     char templ[MAX_BASE_LEN + 32];
 
     sweep_stale(base);
-    snprintf(templ, sizeof templ, "%s/dcts-%ld-XXXXXX", base, (long)getpid());
+    snprintf(templ, sizeof templ, "%s/dcts-case-%ld-XXXXXX", base,
+             (long)getpid());
     if (mkdtemp(templ) == NULL)
         dcts_fail(t, "harness: mkdtemp(%s): %s", templ, strerror(errno));
     dcts_rt.tmpdir = strdup(templ);

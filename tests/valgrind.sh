@@ -43,17 +43,8 @@ vg=(valgrind --tool=memcheck --leak-check=full --track-fds=yes
     --error-exitcode=$VG_EXIT --child-silent-after-fork=no)
 [[ -f $supp ]] && vg+=(--suppressions="$supp")
 
-# Sums of the per-process figures in the logs of one directory:
-# "errors fds definite" (fds: open at exit and not inherited).
-tally() {
-  awk '
-    /ERROR SUMMARY:/ { for (i = 1; i < NF; i++) if ($i == "SUMMARY:") errors += $(i + 1) }
-    /definitely lost:/ { for (i = 1; i < NF; i++) if ($i == "lost:") { v = $(i + 1); gsub(",", "", v); lost += v } }
-    pending { if ($0 !~ /<inherited from parent>/) fds++; pending = 0 }
-    /Open file descriptor [0-9]+:/ { pending = 1 }
-    END { printf "%d %d %d\n", errors, fds, lost }
-  ' "$@" /dev/null
-}
+# "errors fds definite" summed over some logs (tests/valgrind-tally.awk).
+tally() { awk -f tests/valgrind-tally.awk "$@" /dev/null; }
 
 # run DIR BACKEND [OPTION...]: dispatch-cts under valgrind, logs and the
 # TAP report into DIR (emptied first); sets rc, secs, ok, bad, errors,
