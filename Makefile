@@ -165,11 +165,14 @@ ASAN_BUILD  ?= build-asan
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
 MEMCHECK_SO ?= $(CORE_SO)
-.PHONY: check-valgrind check-asan
+.PHONY: check-valgrind check-asan asan
 
 check-valgrind: all $(FIXTURE_SO)
 	tests/valgrind.sh $(BUILD) $(MEMCHECK_SO)
 
-check-asan:
+# The sanitized build alone (harness, backends, fixtures, unit tests).
+asan:
 	$(MAKE) BUILD=$(ASAN_BUILD) EXTRA_CFLAGS='$(ASAN_FLAGS)' all unit
+
+check-asan: asan
 	tests/asan.sh $(ASAN_BUILD) $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(MEMCHECK_SO))

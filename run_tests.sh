@@ -17,6 +17,12 @@ DEPS=(
   "patch:patch"
   "pkg-config:pkg-config"
   "/usr/include/cmocka.h:libcmocka-dev"
+  "socat:socat"
+  "valgrind:valgrind"
+  "xmllint:libxml2-utils"
+  "/usr/include/event2/event.h:libevent-dev"
+  "/usr/include/ev.h:libev-dev"
+  "/usr/include/uv.h:libuv1-dev"
 )
 
 missing=()
@@ -93,6 +99,9 @@ checks cli tests/cli.sh build/dispatch-cts
 step "install, and a third-party backend built with pkg-config"
 checks install tests/install.sh
 
+step "the harness under bad backends (crash, hang, abort, exit, chatter)"
+checks bad-backends tests/bad-backends.sh build/dispatch-cts
+
 # ---- conformance of the bundled backends --------------------------------------
 step "conformance of the bundled backends"
 for name in select poll epoll; do
@@ -105,6 +114,41 @@ for name in select poll epoll; do
   if ((rc != 0 && bad == 0)); then fail "conformance: $name exited $rc"; fi
   echo "conformance: $name: $ok ok, $bad not ok (exit $rc)"
 done
+
+# ---- the engine adapters, against their known gaps ----------------------------
+# Each backend with a backends/NAME/LIBS file (libevent, libev, libuv) runs
+# with --expect spec/expectations/NAME.txt: a point that is ok, or not ok as
+# expected ("# TODO": an XFAIL), passes; any other not ok (an unexpected
+# failure, an XPASS, a mismatched expectation) fails.  spec/ENGINES.md is
+# the same run as a table (make engines-report).
+step "conformance of the engine adapters (spec/expectations)"
+for libs in backends/*/LIBS; do
+  name=$(basename "$(dirname "$libs")")
+  build/dispatch-cts --jobs "$JOBS" --expect "spec/expectations/$name.txt" \
+    --format tap -o "$LOG/$name.tap" "build/backends/$name.so"
+  rc=$?
+  ok=$(grep -c '^ok ' "$LOG/$name.tap")
+  xfail=$(grep -c '^not ok .* # TODO ' "$LOG/$name.tap")
+  bad=$(grep '^not ok ' "$LOG/$name.tap" | grep -vc ' # TODO ')
+  passed=$((passed + ok + xfail)); failed=$((failed + bad))
+  grep '^not ok ' "$LOG/$name.tap" | grep -v ' # TODO ' | head -20
+  if ((rc != 0 && bad == 0)); then fail "engine adapter: $name exited $rc"; fi
+  echo "engine adapter: $name: $ok ok, $xfail expected failures, $bad unexpected (exit $rc)"
+done
+
+# ---- memory checking: valgrind, and an ASan+UBSan build ------------------------
+# Every case on select, poll and epoll, each case process checked: no
+# memcheck error, no leak, no fd left open; no sanitizer report.
+step "valgrind memcheck (make check-valgrind)"
+checks valgrind tests/valgrind.sh build
+tail -5 "$LOG/valgrind.log"
+
+step "AddressSanitizer + UndefinedBehaviorSanitizer (make check-asan)"
+if make -j"$JOBS" asan >"$LOG/asan-build.log" 2>&1; then
+  pass "build with ASan and UBSan"
+  checks asan tests/asan.sh build-asan
+  tail -5 "$LOG/asan.log"
+else tail -20 "$LOG/asan-build.log"; fail "build with ASan and UBSan"; fi
 
 # ---- the suite bites: every MUST clause has a mutant, every mutant caught ----
 step "mutants (backends/mutants/MANIFEST)"

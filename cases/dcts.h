@@ -278,6 +278,10 @@ const char *dcts_tmpdir(dcts_t *t);
 double dcts_now(void);
 /* Milliseconds since since (a dcts_now value). */
 double dcts_ms_since(double since);
+/* CPU time (user + system) the calling thread has used, in milliseconds:
+ * a wait that sleeps uses almost none of its wall time, a busy loop all
+ * of it, on any machine and under valgrind alike. */
+double dcts_thread_cpu_ms(void);
 /* A tolerance of ms milliseconds, scaled by --timeout-scale. */
 double dcts_tol_ms(dcts_t *t, double ms);
 /* Upper bounds on a duration, on a loaded machine: measure(t, arg) does

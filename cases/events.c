@@ -458,6 +458,36 @@ static void pipe_hangup_reaches_r_only_target(dcts_t *t)
     dcts_expect_idle_wait(t, 50, "after the only target removed itself");
 }
 
+/* EVT-4, FLT-7: a pipe whose writer closed, its reader registered for E
+ * only.  The kernel reports the hangup whatever it was asked: the reader
+ * is told (in E where the model has a hangup bit), or, where the model's E
+ * does not cover it (select's exceptfds), the wait sleeps.  Sleeping is
+ * measured in CPU time: a wait that returns at once and waits again
+ * inside the backend looks like a sleep by the clock.
+ * Catches: a backend, or an engine under it, that waits on the fd, gets
+ * the hangup it did not ask for, finds no target wanting it and waits
+ * again at once: 100% CPU for the whole timeout, and nobody is told. */
+static void pipe_hangup_e_only_no_spin(dcts_t *t)
+{
+    dcts_probe *p = watch(t, "A", pipe_writer_gone(t), 0, 0, 1);
+
+    dispatch_now(t);
+    double cpu = dcts_thread_cpu_ms(), start = dcts_now();
+    OK(dcts_dispatch(t, 0.1));
+    cpu = dcts_thread_cpu_ms() - cpu;
+    double took = dcts_ms_since(start);
+    if (p->calls > 0) {
+        expect_reported_in(t, p, model_fields(t, F_E, F_E),
+                           "an E-only reader of a pipe whose writer closed");
+        return;
+    }
+    CHECK(cpu < took / 2 + dcts_tol_ms(t, 5), "expected: A (E-only, on a "
+          "pipe whose writer closed) told of the hangup, or a wait that "
+          "sleeps; observed: A not called, and dispatch_once(100 ms) used "
+          "%.0f ms of CPU in %.0f ms: the backend waits on a hangup it "
+          "reports to nobody (a busy loop)", cpu, took);
+}
+
 /* EVT-4: a pipe whose reader closed reaches writers without E interest.
  * Catches: POLLERR (a pipe whose reader closed) dropped because it was not
  * asked for: with the pipe full nobody is told at all, and with room the
@@ -685,6 +715,9 @@ const dcts_case dcts_cases_events[] = {
     { "evt-pipe-hangup-r-only", "EVT-4 EVT-6", DCTS_MUST,
       "a pipe whose writer closed reaches an R-only reader; then no busy loop",
       pipe_hangup_reaches_r_only_target, 0, "timing" },
+    { "evt-pipe-hangup-e-only", "EVT-4 FLT-7", DCTS_MUST,
+      "a pipe whose writer closed reaches an E-only reader, or the wait "
+      "sleeps: never a busy loop", pipe_hangup_e_only_no_spin, 0, "timing" },
     { "evt-pipe-error-unasked", "EVT-4", DCTS_MUST,
       "a pipe whose reader closed reaches R-only and W-only writers",
       pipe_error_reaches_target_without_e, 0, NULL },

@@ -3,8 +3,9 @@
  *
  * dcts_execute creates a fresh context, runs the case, destroys the
  * context and releases everything the case asked for (fds, threads,
- * probes, timers), whichever way the case ended.  A failure or skip jumps
- * back here with longjmp, so the case's own code never has to unwind.
+ * probes, timers, peer processes, a temporary directory), whichever way
+ * the case ended.  A failure or skip jumps back here with longjmp, so
+ * the case's own code never has to unwind.
  *
  * One case runs at a time in a process (the harness forks one child per
  * case), so the runtime's state is a single static instance.

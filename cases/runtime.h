@@ -49,7 +49,8 @@ extern struct dcts_runtime dcts_rt;
 
 /* Empties the state before a case. */
 void dcts_runtime_reset(dcts_t *t);
-/* Stops timers, joins threads, closes fds, frees probes. */
+/* Stops timers, joins threads, kills and reaps peers, closes fds,
+ * removes the temporary directory, frees probes. */
 void dcts_runtime_release(dcts_t *t);
 /* Remembers fd (kernel.c) or a thread (timing.c) for release. */
 void dcts_track_fd(dcts_t *t, int fd);

@@ -52,7 +52,7 @@ const char *dcts_which(const char *name)
     return NULL;
 }
 
-/* ---- tracking ------------------------------------------------------------ */
+/* ---- tracking ----------------------------------------------------------- */
 
 static int tracked(pid_t pid)
 {
@@ -84,7 +84,7 @@ void dcts_spawn_release(void)
     dcts_rt.npids = dcts_rt.pids_cap = 0;
 }
 
-/* ---- starting ------------------------------------------------------------ */
+/* ---- starting ----------------------------------------------------------- */
 
 /* In the child, between fork and exec: only async-signal-safe calls (the
  * case process may have helper threads). */
@@ -159,7 +159,7 @@ pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd)
     return pid;
 }
 
-/* ---- ending -------------------------------------------------------------- */
+/* ---- ending ------------------------------------------------------------- */
 
 int dcts_spawn_done(dcts_t *t, pid_t pid, int *status)
 {

@@ -25,8 +25,10 @@
  *             gap the backend no longer has
  *   MISMATCH  another non-passing result than the one expected (expected
  *             FAIL, got CRASH): the run fails
- *   AS_IS     no expectation (or a PASS note that did not hold): the
- *             status alone decides, as without --expect
+ *   AS_IS     no expectation, a PASS note that did not hold, or a SKIP
+ *             (a case that did not run claims nothing either way, e.g.
+ *             the fault cases under valgrind): the status alone decides,
+ *             as without --expect
  */
 #ifndef DCTS_EXPECT_H
 #define DCTS_EXPECT_H

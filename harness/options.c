@@ -313,6 +313,7 @@ void dcts_usage(FILE *f)
 "           file is tightened and never claims a gap that is gone\n"
 "  STATUS!  another result than the expected one (e.g. CRASH! where FAIL\n"
 "           was expected): a failure\n"
+"  A SKIP meets no expectation and misses none: the case did not run.\n"
 "A failure's details name the clauses, what was expected and observed, the\n"
 "case's captured output, and the command to rerun the case alone.\n"
 "\n"

@@ -47,6 +47,17 @@ static size_t count(const char *const *globs, size_t n)
     return k;
 }
 
+/* How many cases of the real table the globs select: for expectations
+ * that must not change whenever a case is added. */
+static size_t real_count(const char *const *globs, size_t n)
+{
+    size_t total, k;
+    const dcts_case *const *real = dcts_all_cases(&total);
+    const dcts_case **sel = dcts_select_cases(real, total, globs, n, &k);
+    free(sel);
+    return k;
+}
+
 static void filters(void **state)
 {
     (void)state;
@@ -224,8 +235,11 @@ static void program(void **state)
     /* -o FILE: report there, summary on stderr, nothing on stdout. */
     char report[80];
     snprintf(report, sizeof report, "/tmp/dcts-main-report-%d", (int)getpid());
+    char summary[64];
+    snprintf(summary, sizeof summary, "good#2: %zu cases: ",
+             real_count((const char *[]){ "ABI-*" }, 1));
     expect_main(MAIN("--filter", "ABI-*", "-o", report, good, good), 1, NULL,
-                "good#2: 4 cases: ");
+                summary);
     out = slurp(outpath);
     assert_string_equal(out, "");
     free(out);
@@ -266,7 +280,8 @@ static void noisy_backend(void **state)
     why = tap_problem(out, &points);
     if (why)
         fail_msg("TAP: %s\n%s", why, out);
-    assert_int_equal(points, 7);
+    assert_int_equal(points, real_count((const char *[]){ "abi-*", "TMO-1" },
+                                        2));
     free(out);
 
     expect_main(MAIN("--filter", "abi-*", noisy), 1, "captured output:", NULL);
