@@ -163,8 +163,8 @@ const char *dcts_alloc_injection_unavailable(void)
     release(alloc(16));
     if (LOAD(calls) == before)
         return "allocation failures cannot be injected here: malloc does "
-               "not reach the harness's allocator (valgrind or a preloaded "
-               "allocator replaced it)";
+               "not reach the harness's allocator (a tool such as valgrind "
+               "replaced it)";
     return NULL;
 #endif
 }

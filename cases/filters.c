@@ -222,6 +222,35 @@ static void second_target_replaces_first(dcts_t *t)
           "A never; observed: B %d, A %d call(s)", b->calls, a->calls);
 }
 
+/* FLT-4 (its "why": a new socket on a reused number supersedes the old
+ * one), LIM-3: O's fd is closed without socket_closed, a new socket takes
+ * the number and N registers there with O's very interest.  N is called
+ * for its own byte; O never.
+ * Catches: a backend that files the replacement in its table but, seeing
+ * the kernel's interest unchanged, skips the kernel call: the entry it
+ * keeps was the closed file's and went with it, so N is never waited for
+ * (epoll, and every engine over it that keeps watchers per fd number). */
+static void replacement_on_reused_number_is_waited_for(dcts_t *t)
+{
+    int sv[2];
+    dcts_probe *o = dcts_probe_on_socketpair(t, "O", NULL);
+    int fd = o->target.fd;
+
+    OK(dcts_filter(t, o, 1, 0, 0));
+    dispatch_now(t);                    /* the wait has seen O's file */
+    dcts_close(t, fd);                  /* behind the backend's back */
+    dcts_socketpair_at(t, sv, fd);
+    dcts_probe *n = dcts_probe_new(t, "N", sv[0]);
+    OK(dcts_filter(t, n, 1, 0, 0));     /* replaces O, same interest */
+    dcts_write_byte(t, sv[1]);
+    OK(dcts_dispatch(t, 0.2));
+    CHECK(n->calls == 1 && n->r, "expected: N, which replaced O on reused fd "
+          "%d (O's fd closed without socket_closed), called with R for its "
+          "byte; observed: %d call(s), r=%#lx", fd, n->calls, n->r);
+    CHECK(o->calls == 0, "expected: O never called; observed: %d call(s)",
+          o->calls);
+}
+
 /* ---- FLT-5: the native call is the boolean call ------------------------- */
 
 enum socket_state { READY, HUNGUP, IDLE, N_STATES };
@@ -428,6 +457,9 @@ const dcts_case dcts_cases_filters[] = {
     { "flt-second-target-replaces", "FLT-4 FLT-1", DCTS_MUST,
       "a second target on a held fd replaces the first, interest and all",
       second_target_replaces_first, 0, NULL },
+    { "flt-replaces-on-reused-number", "FLT-4 LIM-3", DCTS_MUST,
+      "a target replacing one whose fd was closed unannounced and reused is "
+      "waited for", replacement_on_reused_number_is_waited_for, 0, NULL },
     { "flt-poll-filter-equivalence", "FLT-5", DCTS_MUST,
       "native flags_for(r,w,e) acts as the boolean call, all 8 combinations",
       poll_filter_matches_boolean_filter, 0, NULL },

@@ -3,6 +3,7 @@
  * modules it calls (options, catalog, loader, runner, report).
  */
 #include "app.h"
+#include "bench.h"
 #include "catalog.h"
 #include "expect.h"
 #include "loader.h"
@@ -241,6 +242,9 @@ int dcts_main(int argc, char **argv, const dc_backend *(*embedded)(void))
         break;
     case DCTS_MODE_RUN:
         rc = run(&opt, embedded);
+        break;
+    case DCTS_MODE_BENCH:
+        rc = dcts_bench_main(opt.bench_argc, opt.bench_argv, embedded);
         break;
     }
     dcts_options_free(&opt);

@@ -224,20 +224,15 @@ static const dcts_bench_ops raw_select_ops = {
 
 /* ---- the oracle ----------------------------------------------------------- */
 
-/* A ring of the pairs holding a byte.  Every read takes one and writes at
- * most one, so it never holds more than the A primed. */
+/* The pairs holding a byte: those this pass handles, and those it fills
+ * for the next.  Every read takes one byte and writes at most one, so
+ * neither list ever holds more than the A primed. */
 typedef struct oracle_run {
     raw_run raw;
-    size_t *ring;
-    size_t cap, head, len;
+    size_t *now, *next;
+    size_t nnow;
     int primed;
 } oracle_run;
-
-static void ring_push(oracle_run *run, size_t idx)
-{
-    run->ring[(run->head + run->len) % run->cap] = idx;
-    run->len++;
-}
 
 static int oracle_open(void **state, const void *arg, dcts_bench_load *load)
 {
@@ -246,9 +241,9 @@ static int oracle_open(void **state, const void *arg, dcts_bench_load *load)
     (void)arg;
     run->raw.load = load;
     run->raw.n = load->fds->n;
-    run->cap = load->active + 1;
-    run->ring = dcts_xmalloc(sizeof *run->ring * run->cap);
-    run->head = run->len = 0;
+    run->now = dcts_xmalloc(sizeof *run->now * load->active);
+    run->next = dcts_xmalloc(sizeof *run->next * load->active);
+    run->nnow = 0;
     run->primed = 0;
     *state = run;
     return 0;
@@ -261,25 +256,28 @@ static int oracle_add_all(void *state)
 }
 
 /* Each pass handles the pairs that held a byte when it began, like a
- * pass of a real loop; the first one after priming finds the primed. */
+ * pass of a real loop; the first one after priming finds the primed (the
+ * one before, in the setup, finds nothing). */
 static int oracle_pass(void *state)
 {
     oracle_run *run = state;
     dcts_bench_load *load = run->raw.load;
+    size_t nnext = 0;
 
     if (!run->primed && load->fired > 0) {
         for (size_t i = 0; i < load->active; i++)
-            ring_push(run, dcts_bench_load_primed(load, i));
+            run->now[run->nnow++] = dcts_bench_load_primed(load, i);
         run->primed = 1;
     }
-    for (size_t todo = run->len; todo > 0; todo--) {
-        size_t idx = run->ring[run->head];
-        run->head = (run->head + 1) % run->cap;
-        run->len--;
-        size_t next = dcts_bench_load_readable(load, idx);
-        if (next != DCTS_BENCH_NONE && run->len < run->cap)
-            ring_push(run, next);
+    for (size_t i = 0; i < run->nnow; i++) {
+        size_t written = dcts_bench_load_readable(load, run->now[i]);
+        if (written != DCTS_BENCH_NONE)
+            run->next[nnext++] = written;
     }
+    size_t *done = run->now;
+    run->now = run->next;
+    run->next = done;
+    run->nnow = nnext;
     return 0;
 }
 
@@ -287,7 +285,8 @@ static void oracle_close(void *state)
 {
     oracle_run *run = state;
 
-    free(run->ring);
+    free(run->now);
+    free(run->next);
     free(run);
 }
 

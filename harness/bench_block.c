@@ -2,19 +2,13 @@
  * bench_block.c: running a block in a forked child (see bench_block.h).
  */
 #include "bench_block.h"
-#include "proc.h"
+#include "bench_child.h"
 
-#include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/wait.h>
 #include <time.h>
-#include <unistd.h>
 
 #if defined(__has_include)
 #if __has_include(<valgrind/callgrind.h>)
@@ -32,11 +26,13 @@ int dcts_bench_callgrind_available(void)
 #endif
 }
 
-static double now_ns(void)
+double dcts_bench_now_ns(unsigned flags)
 {
     struct timespec ts;
 
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime((flags & DCTS_BENCH_WALL_CLOCK) ? CLOCK_MONOTONIC
+                                                  : CLOCK_THREAD_CPUTIME_ID,
+                  &ts);
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -97,20 +93,24 @@ static int event_phase(const dcts_bench_impl *impl, void *state,
 }
 
 static int one_run(const dcts_bench_impl *impl, dcts_bench_load *load,
-                   int collect, dcts_bench_sample *s, char *err, size_t len)
+                   unsigned flags, int collect, dcts_bench_sample *s,
+                   char *err, size_t len)
 {
     void *state = NULL;
-    int rc = impl->ops->open(&state, impl->arg, load);
+    int rc;
+
+    dcts_bench_load_reset(load);
+    rc = impl->ops->open(&state, impl->arg, load);
 
     if (rc != 0) {
         say_rc(err, len, "create", rc);
         return -1;
     }
-    double t0 = now_ns();
+    double t0 = dcts_bench_now_ns(flags);
     rc = impl->ops->add_all(state);
     if (rc == 0)
         rc = impl->ops->pass(state);
-    double t1 = now_ns();
+    double t1 = dcts_bench_now_ns(flags);
     if (rc == 0) {
         rc = dcts_bench_load_prime(load);
         if (rc != 0)
@@ -124,9 +124,9 @@ static int one_run(const dcts_bench_impl *impl, dcts_bench_load *load,
     if (rc == 0) {
         if (collect)
             collect_toggle();
-        t2 = now_ns();
+        t2 = dcts_bench_now_ns(flags);
         rc = event_phase(impl, state, load, &passes);
-        t3 = now_ns();
+        t3 = dcts_bench_now_ns(flags);
         if (collect) {
             collect_toggle();
             collect_dump(impl, load, passes);
@@ -154,38 +154,6 @@ static int one_run(const dcts_bench_impl *impl, dcts_bench_load *load,
     return 0;
 }
 
-/* ---- memory ------------------------------------------------------------------- */
-
-/* A "Name:   123 kB" line of /proc/self/status in KiB, or -1. */
-static long status_kib(const char *name)
-{
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[256];
-    long kib = -1;
-    size_t len = strlen(name);
-
-    if (f == NULL)
-        return -1;
-    while (fgets(line, sizeof line, f))
-        if (strncmp(line, name, len) == 0) {
-            kib = strtol(line + len, NULL, 10);
-            break;
-        }
-    fclose(f);
-    return kib;
-}
-
-/* Makes the peak RSS (VmHWM) restart from the current RSS (Linux 4.0). */
-static int reset_peak_rss(void)
-{
-    int fd = open("/proc/self/clear_refs", O_WRONLY | O_CLOEXEC);
-    int ok = fd >= 0 && write(fd, "5", 1) == 1;
-
-    if (fd >= 0)
-        close(fd);
-    return ok;
-}
-
 /* ---- the block ---------------------------------------------------------------- */
 
 static void block_body(const dcts_bench_impl *impl, const dcts_bench_fds *fds,
@@ -193,67 +161,40 @@ static void block_body(const dcts_bench_impl *impl, const dcts_bench_fds *fds,
                        unsigned flags, dcts_bench_block *out)
 {
     dcts_bench_load load;
-    int peak_reset = reset_peak_rss();
-    long base = status_kib("VmRSS:");
+    int peak_reset = dcts_bench_reset_peak_rss();
+    long base = dcts_bench_status_kib("VmRSS:");
     struct rusage ru;
 
     dcts_bench_load_init(&load, fds, active, writes);
     for (unsigned r = 0; r <= runs; r++) {
         dcts_bench_sample s;
         int collect = r > 0 && (flags & DCTS_BENCH_CALLGRIND);
-        if (one_run(impl, &load, collect, &s, out->error,
-                    sizeof out->error) != 0)
+        if (one_run(impl, &load, flags, collect, &s,
+                    out->error, sizeof out->error) != 0)
             break;
         if (r > 0)
             out->samples[out->nsamples++] = s;  /* the first is dropped */
     }
-    long peak = status_kib("VmHWM:");
+    long peak = dcts_bench_status_kib("VmHWM:");
     out->rss_growth_kib = peak_reset && base >= 0 && peak >= base
                           ? peak - base : -1;
     out->rss_kib = getrusage(RUSAGE_SELF, &ru) == 0 ? ru.ru_maxrss : -1;
 }
 
-/* Reads the child's result until EOF or the deadline; returns the bytes
- * read, or -1 when the deadline passed. */
-static ssize_t read_result(int fd, void *buf, size_t size, double deadline)
+typedef struct block_job {
+    const dcts_bench_impl *impl;
+    const dcts_bench_fds *fds;
+    size_t active;
+    long writes;
+    unsigned runs, flags;
+} block_job;
+
+static void block_in_child(void *arg, void *out)
 {
-    size_t got = 0;
+    const block_job *job = arg;
 
-    for (;;) {
-        double left = deadline - dcts_clock();
-        if (left <= 0)
-            return -1;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int rc = poll(&p, 1, (int)(left * 1000) + 1);
-        if (rc < 0 && errno != EINTR)
-            return -1;
-        if (rc <= 0)
-            continue;
-        ssize_t n = read(fd, (char *)buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return (ssize_t)got;
-        got += (size_t)n;
-        if (got == size)
-            return (ssize_t)got;
-    }
-}
-
-static int write_all(int fd, const void *buf, size_t size)
-{
-    const char *p = buf;
-
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
+    block_body(job->impl, job->fds, job->active, job->writes, job->runs,
+               job->flags, out);
 }
 
 int dcts_bench_run_block(const dcts_bench_impl *impl,
@@ -261,57 +202,18 @@ int dcts_bench_run_block(const dcts_bench_impl *impl,
                          long writes, unsigned runs, unsigned flags,
                          double watchdog_s, dcts_bench_block *out)
 {
-    memset(out, 0, sizeof *out);
-    out->rss_kib = out->rss_growth_kib = -1;
-    if (runs > DCTS_BENCH_MAX_RUNS)
-        runs = DCTS_BENCH_MAX_RUNS;
-    if (flags & DCTS_BENCH_IN_PROCESS) {
-        block_body(impl, fds, active, writes, runs, flags, out);
-        return out->error[0] ? -1 : 0;
-    }
+    block_job job = { impl, fds, active, writes,
+                      runs > DCTS_BENCH_MAX_RUNS ? DCTS_BENCH_MAX_RUNS : runs,
+                      flags };
+    char err[sizeof out->error];
 
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(out->error, sizeof out->error, "cannot make a pipe: %s",
-                 strerror(errno));
-        return -1;
+    if (dcts_bench_in_child(block_in_child, &job, out, sizeof *out,
+                            (flags & DCTS_BENCH_IN_PROCESS) != 0, watchdog_s,
+                            err, sizeof err) != 0) {
+        memset(out, 0, sizeof *out);
+        snprintf(out->error, sizeof out->error, "%s", err);
     }
-    fflush(NULL);                   /* nothing buffered is written twice */
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(out->error, sizeof out->error, "cannot fork: %s",
-                 strerror(errno));
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        block_body(impl, fds, active, writes, runs, flags, out);
-        _exit(write_all(p[1], out, sizeof *out) == 0 ? 0 : 1);
-    }
-    close(p[1]);
-    ssize_t got = read_result(p[0], out, sizeof *out,
-                              dcts_clock() + watchdog_s);
-    close(p[0]);
-    if (got < 0)
-        kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (got == (ssize_t)sizeof *out)
-        return out->error[0] ? -1 : 0;
-
-    memset(out, 0, sizeof *out);
-    out->rss_kib = out->rss_growth_kib = -1;
-    if (got < 0) {
-        snprintf(out->error, sizeof out->error, "no result within %.0f s "
-                 "(a pass that blocks, or one that never ends)", watchdog_s);
-    } else {
-        char how[128];
-        dcts_describe_wait_status(status, how, sizeof how);
-        snprintf(out->error, sizeof out->error, "the block's process %s "
-                 "before its result", how);
-    }
-    return -1;
+    if (out->nsamples == 0 && !out->error[0])
+        snprintf(out->error, sizeof out->error, "no run was kept");
+    return out->error[0] ? -1 : 0;
 }

@@ -72,44 +72,80 @@ static int open_pair(int pipes, int fds[2])
                       fds);
 }
 
-/* Moves *fd to the lowest free number at or above floor (up when floor
- * is past it, down when a lower number is free).  0 or -errno. */
-static int move_fd(int *fd, int floor, int only_down)
-{
-    int moved = fcntl(*fd, F_DUPFD_CLOEXEC, floor);
+/* Who holds each descriptor number while the pairs are packed: read end
+ * i is i + 1, write end i is -(i + 1), 0 is a number not ours. */
+typedef struct holders {
+    long *who;
+    int size;
+} holders;
 
-    if (moved < 0)
+static long *holder(holders *h, int fd)
+{
+    return &h->who[fd];
+}
+
+static int *end_of(dcts_bench_fds *f, long who)
+{
+    return who > 0 ? &f->rd[who - 1] : &f->wr[-who - 1];
+}
+
+/* Read end i takes number `to`, and whatever held `to` takes read end
+ * i's old number: a swap through a spare number, so no number above the
+ * ones the pairs already hold is ever used.  0 or -errno. */
+static int swap_into(dcts_bench_fds *f, holders *h, size_t i, int to)
+{
+    int from = f->rd[i];
+    long other = *holder(h, to);
+    int spare = fcntl(to, F_DUPFD_CLOEXEC, 0);
+
+    if (spare < 0)
         return -errno;
-    if (only_down && moved > *fd) {
-        close(moved);
-        return 0;
+    if (dup3(from, to, O_CLOEXEC) < 0 || dup3(spare, from, O_CLOEXEC) < 0) {
+        int err = errno;
+        close(spare);
+        return -err;
     }
-    close(*fd);
-    *fd = moved;
+    close(spare);
+    f->rd[i] = to;
+    *end_of(f, other) = from;
+    *holder(h, to) = (long)i + 1;
+    *holder(h, from) = other;
     return 0;
 }
 
-/* Write ends above the n lowest free numbers, then read ends down into
- * those. */
+/* Read ends onto the n lowest numbers the pairs hold, in order; the write
+ * ends keep the n highest. */
 static int pack(dcts_bench_fds *f)
 {
-    int high = (int)f->n + DCTS_BENCH_FD_SPARE + 3;
+    holders h = { NULL, 0 };
+    int max = -1, rc = 0;
 
-    for (size_t i = 0; i < f->n; i++)
-        if (f->wr[i] < high) {
-            int rc = move_fd(&f->wr[i], high, 0);
-            if (rc < 0)
-                return rc;
-        }
-    f->max_rd = -1;
     for (size_t i = 0; i < f->n; i++) {
-        int rc = move_fd(&f->rd[i], 0, 1);
-        if (rc < 0)
-            return rc;
-        if (f->rd[i] > f->max_rd)
-            f->max_rd = f->rd[i];
+        if (f->rd[i] > max)
+            max = f->rd[i];
+        if (f->wr[i] > max)
+            max = f->wr[i];
     }
-    return 0;
+    h.size = max + 1;
+    h.who = calloc((size_t)h.size, sizeof *h.who);
+    if (h.who == NULL)
+        return -ENOMEM;
+    for (size_t i = 0; i < f->n; i++) {
+        *holder(&h, f->rd[i]) = (long)i + 1;
+        *holder(&h, f->wr[i]) = -(long)i - 1;
+    }
+    int next = 0;                       /* the next number to give */
+    f->max_rd = -1;
+    for (size_t i = 0; i < f->n && rc == 0; i++) {
+        while (*holder(&h, next) == 0)
+            next++;
+        if (f->rd[i] != next)
+            rc = swap_into(f, &h, i, next);
+        f->max_rd = f->rd[i];
+        next++;
+    }
+    free(h.who);
+    return rc;
 }
 
 int dcts_bench_fds_open(dcts_bench_fds *f, size_t n, int pipes,

@@ -64,7 +64,7 @@ static void spread(dcts_buf *b, const dcts_spread *s)
     dcts_buf_printf(b, ", \"pairs\": %zu}", s->n);
 }
 
-static void row(dcts_buf *b, const dcts_bench_row *r)
+static void row(dcts_buf *b, const dcts_bench_row *r, int interest)
 {
     dcts_buf_puts(b, "    {\"impl\": ");
     string(b, r->impl);
@@ -90,7 +90,17 @@ static void row(dcts_buf *b, const dcts_bench_row *r)
     count(b, r->rss_kib);
     dcts_buf_puts(b, ", \"rss_growth_kib\": ");
     count(b, r->rss_growth_kib);
-    dcts_buf_printf(b, ", \"runs\": %zu}", r->runs);
+    dcts_buf_printf(b, ", \"runs\": %zu", r->runs);
+    if (interest) {
+        dcts_buf_puts(b, ",\n     \"filter_ns\": {\"register\": ");
+        number(b, r->add_ns);
+        dcts_buf_puts(b, ", \"unchanged\": ");
+        number(b, r->same_ns);
+        dcts_buf_puts(b, ", \"change\": ");
+        number(b, r->change_ns);
+        dcts_buf_putc(b, '}');
+    }
+    dcts_buf_putc(b, '}');
 }
 
 void dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
@@ -105,13 +115,16 @@ void dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
     count(b, r->pinned_cpu);
     dcts_buf_printf(b, ", \"rlimit_nofile\": %ld},\n", r->nofile);
     dcts_buf_printf(b, "  \"method\": {\"descriptors\": \"%s\", "
-                    "\"writes\": %ld, \"rounds\": %u, \"runs_per_block\": %u, "
-                    "\"dropped_per_block\": 1, \"quick\": %s, "
-                    "\"callgrind\": %s,\n             \"ratio\": \"median "
+                    "\"clock\": \"%s\", \"writes\": %ld, \"rounds\": %u, "
+                    "\"runs_per_block\": %u, \"dropped_per_block\": 1,\n"
+                    "             \"quick\": %s, \"callgrind\": %s, "
+                    "\"interest\": %s,\n             \"ratio\": \"median "
                     "and quartiles of per-round paired ratios\"},\n",
-                    dcts_bench_mode_name(r), r->writes, r->rounds, r->runs,
+                    dcts_bench_mode_name(r), r->wall_clock ? "wall" : "cpu",
+                    r->writes, r->rounds, r->runs,
                     r->quick ? "true" : "false",
-                    r->callgrind ? "true" : "false");
+                    r->callgrind ? "true" : "false",
+                    r->interest ? "true" : "false");
     dcts_buf_puts(b, "  \"notes\": [");
     for (size_t i = 0; i < r->nnotes; i++) {
         dcts_buf_puts(b, i ? ",\n    " : "\n    ");
@@ -121,7 +134,7 @@ void dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
     dcts_buf_puts(b, "  \"results\": [");
     for (size_t i = 0; i < r->nrows; i++) {
         dcts_buf_puts(b, i ? ",\n" : "\n");
-        row(b, &r->rows[i]);
+        row(b, &r->rows[i], r->interest);
     }
     dcts_buf_puts(b, r->nrows ? "\n  ]\n}\n" : "]\n}\n");
 }

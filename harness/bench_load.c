@@ -12,6 +12,11 @@ void dcts_bench_load_init(dcts_bench_load *load, const dcts_bench_fds *fds,
     load->fds = fds;
     load->active = active;
     load->writes = writes;
+    dcts_bench_load_reset(load);
+}
+
+void dcts_bench_load_reset(dcts_bench_load *load)
+{
     load->writes_left = load->fired = load->count = 0;
 }
 
@@ -23,7 +28,7 @@ size_t dcts_bench_load_primed(const dcts_bench_load *load, size_t i)
 
 int dcts_bench_load_prime(dcts_bench_load *load)
 {
-    load->count = load->fired = 0;
+    dcts_bench_load_reset(load);
     load->writes_left = load->writes;
     for (size_t i = 0; i < load->active; i++) {
         size_t idx = dcts_bench_load_primed(load, i);

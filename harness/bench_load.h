@@ -36,7 +36,10 @@ void dcts_bench_load_init(dcts_bench_load *load, const dcts_bench_fds *fds,
 /* The pair primed i-th (i < active). */
 size_t dcts_bench_load_primed(const dcts_bench_load *load, size_t i);
 
-/* Starts a run: writes the A priming bytes, resets the counts.  0, or
+/* Before a run: nothing written, nothing read. */
+void dcts_bench_load_reset(dcts_bench_load *load);
+
+/* Starts the event phase of a run: writes the A priming bytes, resets the counts.  0, or
  * -errno when a write failed. */
 int dcts_bench_load_prime(dcts_bench_load *load);
 

@@ -25,6 +25,8 @@ static const size_t quick_pairs[] = { 100, 1000 };
 static const size_t quick_active[] = { 100 };
 #define QUICK_ROUNDS 2
 #define QUICK_RUNS 2
+/* --interest: one N is enough to see a cost per call. */
+static const size_t interest_pairs[] = { 1000 };
 /* --callgrind: instruction counts are exact, one kept run is enough. */
 #define CALLGRIND_ROUNDS 1
 #define CALLGRIND_RUNS 1
@@ -90,7 +92,7 @@ static void set_list(size_t *list, size_t *n, const size_t *from, size_t k)
 }
 
 enum { OPT_PIPES = 256, OPT_ROUNDS, OPT_RUNS, OPT_BASELINES, OPT_PIN,
-       OPT_QUICK, OPT_CALLGRIND, OPT_INTEREST, OPT_JSON, OPT_SVG };
+       OPT_CLOCK, OPT_QUICK, OPT_CALLGRIND, OPT_INTEREST, OPT_JSON, OPT_SVG };
 
 static const struct option longopts[] = {
     { "pairs", required_argument, NULL, 'n' },
@@ -101,6 +103,7 @@ static const struct option longopts[] = {
     { "runs", required_argument, NULL, OPT_RUNS },
     { "baselines", required_argument, NULL, OPT_BASELINES },
     { "pin", required_argument, NULL, OPT_PIN },
+    { "clock", required_argument, NULL, OPT_CLOCK },
     { "quick", no_argument, NULL, OPT_QUICK },
     { "callgrind", no_argument, NULL, OPT_CALLGRIND },
     { "interest", no_argument, NULL, OPT_INTEREST },
@@ -167,6 +170,12 @@ static int apply(dcts_bench_options *o, int c, const char *opt,
             return fail(err, errlen, "%s: '%s' is not a CPU number", opt, v);
         o->pin_cpu = (int)n;
         return 0;
+    case OPT_CLOCK:
+        if (strcmp(v, "cpu") != 0 && strcmp(v, "wall") != 0)
+            return fail(err, errlen, "%s: unknown clock '%s' (cpu or wall)",
+                        opt, v);
+        o->wall_clock = strcmp(v, "wall") == 0;
+        return 0;
     case OPT_JSON:
     case OPT_SVG:
         if (!*v)
@@ -226,8 +235,15 @@ int dcts_bench_options_parse(dcts_bench_options *o, int argc,
     if (o->quick && o->callgrind)
         return fail(err, errlen, "--quick and --callgrind cannot be "
                     "combined");
+    if (o->interest && (o->svg || o->callgrind))
+        return fail(err, errlen, "--interest cannot be combined with %s "
+                    "(they are about the sweep)",
+                    o->svg ? "--svg" : "--callgrind");
     if (o->npairs == 0) {
-        if (o->quick)
+        if (o->interest)
+            set_list(o->pairs, &o->npairs, interest_pairs,
+                     sizeof interest_pairs / sizeof *interest_pairs);
+        else if (o->quick)
             set_list(o->pairs, &o->npairs, quick_pairs,
                      sizeof quick_pairs / sizeof *quick_pairs);
         else
@@ -305,6 +321,11 @@ void dcts_bench_usage(FILE *f)
 "      --rounds R       blocks per implementation and (N, A) (default 7)\n"
 "      --runs K         kept runs per block, after the dropped one (1-64;\n"
 "                       default 4)\n"
+"      --clock CLOCK    cpu (default): time on the thread's CPU clock; wall:\n"
+"                       CLOCK_MONOTONIC.  The workload never blocks, so on\n"
+"                       an idle machine they agree; on a shared one the wall\n"
+"                       clock also counts the time other processes held the\n"
+"                       CPU (a run preempted once takes 2-4 times longer)\n"
 "      --pin CPU        run on that CPU only (sched_setaffinity)\n"
 "      --quick          a smoke test of a few seconds: N 100,1000, A 100,\n"
 "                       2 rounds of 2 runs (explicit options win)\n"

@@ -23,6 +23,7 @@ typedef struct dcts_bench_options {
     unsigned rounds;                /* blocks per implementation */
     unsigned runs;                  /* kept runs per block */
     const char *baselines;          /* --baselines LIST; NULL: all */
+    int wall_clock;                 /* --clock wall (default: cpu) */
     int pin_cpu;                    /* --pin CPU; -1: not pinned */
     int quick;                      /* --quick: the smoke-test sweep */
     int callgrind;                  /* --callgrind: mark event phases */

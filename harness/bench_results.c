@@ -105,6 +105,7 @@ dcts_bench_row *dcts_bench_add_row(dcts_bench_results *r, const char *impl,
     row->active = active;
     row->writes = writes;
     row->setup_ms = row->ns_per_event = row->passes_per_run = NAN;
+    row->add_ns = row->same_ns = row->change_ns = NAN;
     row->vs_epoll = row->vs_reference = none;
     row->rss_kib = row->rss_growth_kib = -1;
     return row;
@@ -124,4 +125,9 @@ const dcts_bench_row *dcts_bench_find_row(const dcts_bench_results *r,
 const char *dcts_bench_mode_name(const dcts_bench_results *r)
 {
     return r->pipes ? "pipes" : "socketpairs";
+}
+
+const char *dcts_bench_clock_name(const dcts_bench_results *r)
+{
+    return r->wall_clock ? "wall time" : "CPU time";
 }

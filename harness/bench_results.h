@@ -28,6 +28,11 @@ typedef struct dcts_bench_row {
     long rss_kib;               /* peak RSS of its blocks' processes */
     long rss_growth_kib;        /* the most a block's peak grew; -1 unknown */
     size_t runs;                /* kept runs */
+    /* --interest only (NaN otherwise): ns per set_dispatch_filter call
+     * (for raw-epoll, per epoll_ctl). */
+    double add_ns;              /* a new registration (ADD) */
+    double same_ns;             /* the interest it already has */
+    double change_ns;           /* another interest (MOD) */
 } dcts_bench_row;
 
 typedef struct dcts_bench_results {
@@ -41,6 +46,8 @@ typedef struct dcts_bench_results {
     long writes;
     unsigned rounds, runs;
     int quick, callgrind;
+    int interest;               /* --interest: the filter probe's rows */
+    int wall_clock;             /* times on the wall clock, not CPU time */
     long nofile;                /* the descriptor limit in effect */
     /* What happened. */
     char **notes;
@@ -70,6 +77,8 @@ const dcts_bench_row *dcts_bench_find_row(const dcts_bench_results *r,
 
 /* "socketpairs" or "pipes". */
 const char *dcts_bench_mode_name(const dcts_bench_results *r);
+/* "CPU time" or "wall time". */
+const char *dcts_bench_clock_name(const dcts_bench_results *r);
 
 /* Writers: each appends a whole document to b. */
 void dcts_bench_write_table(dcts_buf *b, const dcts_bench_results *r);

@@ -11,6 +11,7 @@
 #include "bench_results.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -252,8 +253,9 @@ static void axes(dcts_buf *b, const plot *p, size_t k)
     text(b, left + PANEL_W / 2, bottom + 36, "middle", NULL,
          "N, registered targets (log scale)");
     dcts_buf_printf(b, "<text transform=\"translate(%.1f %.1f) rotate(-90)\" "
-                    "text-anchor=\"middle\">ns per event (median)</text>\n",
-                    left - 52, top + PANEL_H / 2);
+                    "text-anchor=\"middle\">ns per event (median, %s)</text>\n",
+                    left - 52, top + PANEL_H / 2,
+                    p->r->wall_clock ? "wall" : "CPU");
     snprintf(label, sizeof label, "A = %zu active, W = %ld writes",
              p->active[k], p->r->writes);
     text(b, left + PANEL_W / 2, top - 8, "middle", "font-weight=\"bold\"",
@@ -343,8 +345,8 @@ void dcts_bench_write_svg(dcts_buf *b, const dcts_bench_results *r)
          "dispatch-cts bench: time per event against the number of targets");
     snprintf(line_text, sizeof line_text, "backends solid, raw loops "
              "dashed in the same colour, oracle (no polling) dotted; %s, "
-             "median of %u x %u runs", dcts_bench_mode_name(r), r->rounds,
-             r->runs);
+             "%s, median of %u x %u runs", dcts_bench_mode_name(r),
+             dcts_bench_clock_name(r), r->rounds, r->runs);
     text(b, MARGIN_L, 42, "start", "fill=\"#444444\"", line_text);
     for (size_t k = 0; k < p.npanels; k++) {
         axes(b, &p, k);

@@ -6,15 +6,16 @@
 #include "bench_results.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 static void header(dcts_buf *b, const dcts_bench_results *r)
 {
     dcts_buf_printf(b, "dispatch-cts bench: %s, W=%ld writes per run, %u "
-                    "round%s of %u kept run%s per block (+1 dropped)\n",
+                    "round%s of %u kept run%s per block (+1 dropped), %s\n",
                     dcts_bench_mode_name(r), r->writes, r->rounds,
                     r->rounds == 1 ? "" : "s", r->runs,
-                    r->runs == 1 ? "" : "s");
+                    r->runs == 1 ? "" : "s", dcts_bench_clock_name(r));
     dcts_buf_printf(b, "machine: %ld CPU%s, %s, %s; ", r->ncpu,
                     r->ncpu == 1 ? "" : "s", r->cpu_model, r->kernel);
     if (r->pinned_cpu >= 0)
@@ -53,19 +54,27 @@ static void number(dcts_buf *b, int width, int decimals, double v)
         dcts_buf_printf(b, " %*s", width, "-");
 }
 
-static void row_line(dcts_buf *b, const dcts_bench_row *row)
+/* The implementation's name, padded; for a row without figures, the
+ * reason too, and then 1. */
+static int name_cell(dcts_buf *b, const dcts_bench_row *row)
 {
     dcts_buf_puts(b, "  ");
     size_t before = b->len;
     dcts_buf_add_clean(b, row->impl, 0);
     for (size_t w = dcts_text_width(dcts_buf_str(b) + before); w < 14; w++)
         dcts_buf_putc(b, ' ');
-    if (row->skipped) {
-        dcts_buf_printf(b, " %s: ", row->failed ? "FAILED" : "skipped");
-        dcts_buf_add_clean(b, row->skipped, 0);
-        dcts_buf_putc(b, '\n');
+    if (!row->skipped)
+        return 0;
+    dcts_buf_printf(b, " %s: ", row->failed ? "FAILED" : "skipped");
+    dcts_buf_add_clean(b, row->skipped, 0);
+    dcts_buf_putc(b, '\n');
+    return 1;
+}
+
+static void row_line(dcts_buf *b, const dcts_bench_row *row)
+{
+    if (name_cell(b, row))
         return;
-    }
     number(b, 9, 3, row->setup_ms);
     number(b, 9, 1, row->ns_per_event);
     number(b, 7, 1, row->passes_per_run);
@@ -78,9 +87,33 @@ static void row_line(dcts_buf *b, const dcts_bench_row *row)
     dcts_buf_putc(b, '\n');
 }
 
+/* --interest: ns per set_dispatch_filter call, a table per N. */
+static void interest_table(dcts_buf *b, const dcts_bench_results *r)
+{
+    for (size_t i = 0; i < r->nrows; i++) {
+        const dcts_bench_row *row = &r->rows[i];
+        if (i == 0 || row->n != r->rows[i - 1].n) {
+            dcts_buf_printf(b, "\nset_dispatch_filter, N=%zu targets: ns "
+                            "per call (raw-epoll: per epoll_ctl)\n", row->n);
+            dcts_buf_printf(b, "  %-14s %12s %12s %12s\n", "implementation",
+                            "register", "unchanged", "change");
+        }
+        if (name_cell(b, row))
+            continue;
+        number(b, 12, 1, row->add_ns);
+        number(b, 12, 1, row->same_ns);
+        number(b, 12, 1, row->change_ns);
+        dcts_buf_putc(b, '\n');
+    }
+}
+
 void dcts_bench_write_table(dcts_buf *b, const dcts_bench_results *r)
 {
     header(b, r);
+    if (r->interest) {
+        interest_table(b, r);
+        return;
+    }
     for (size_t i = 0; i < r->nrows; i++) {
         const dcts_bench_row *row = &r->rows[i];
         if (i > 0 && row->n == r->rows[i - 1].n &&

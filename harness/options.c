@@ -181,6 +181,12 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
     int only_positional = 0;
 
     dcts_options_init(o, argc > 0 ? argv[0] : NULL);
+    if (argc > 1 && strcmp(argv[1], "bench") == 0) {
+        o->mode = DCTS_MODE_BENCH;
+        o->bench_argc = argc - 1;
+        o->bench_argv = (char **)argv + 1;
+        return 0;
+    }
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         const char *value = NULL;
@@ -242,6 +248,7 @@ void dcts_usage(FILE *f)
 {
     fputs(
 "Usage: dispatch-cts [OPTION]... [BACKEND.so]...\n"
+"       dispatch-cts bench [OPTION]... [BACKEND.so]...\n"
 "\n"
 "Checks dispatch context backends against the contract in spec/CONTRACT.md.\n"
 "Each BACKEND is a shared object exporting dc_backend_v1(); a name without a\n"
@@ -316,6 +323,12 @@ void dcts_usage(FILE *f)
 "  A SKIP meets no expectation and misses none: the case did not run.\n"
 "A failure's details name the clauses, what was expected and observed, the\n"
 "case's captured output, and the command to rerun the case alone.\n"
+"\n"
+"Benchmark:\n"
+"  dispatch-cts bench ... measures how fast backends dispatch, against raw\n"
+"  epoll, poll and select loops and a no-polling oracle on the same\n"
+"  descriptors: time per event, setup, passes, memory, paired ratios; a\n"
+"  table, --json and --svg (see 'dispatch-cts bench --help')\n"
 "\n"
 "Exit status:\n"
 "  0  no FAIL, TIMEOUT or CRASH on any backend (WARN and SKIP are fine),\n"

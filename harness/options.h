@@ -17,7 +17,8 @@ typedef enum {
     DCTS_MODE_LIST_CLAUSES,     /* --list-clauses */
     DCTS_MODE_CHECK_COVERAGE,   /* --check-coverage */
     DCTS_MODE_HELP,             /* --help */
-    DCTS_MODE_VERSION           /* --version */
+    DCTS_MODE_VERSION,          /* --version */
+    DCTS_MODE_BENCH             /* `dispatch-cts bench ...` (bench.h) */
 } dcts_mode;
 
 typedef enum {
@@ -39,13 +40,18 @@ typedef struct dcts_options {
     double timeout_scale;       /* --timeout-scale; 1 by default */
     int no_fork;                /* --no-fork */
     const char *argv0;          /* for rerun hints */
+    int bench_argc;             /* DCTS_MODE_BENCH: the arguments from */
+    char **bench_argv;          /* "bench" on, for bench_options.c */
 } dcts_options;
 
 #define DCTS_MAX_JOBS 1024u
 
 /* Defaults: mode RUN, format human, scale 1, jobs 0. */
 void dcts_options_init(dcts_options *o, const char *argv0);
-/* Parses argv[1..argc-1] into o (initialised first).  Returns 0, or -1
+/* Parses argv[1..argc-1] into o (initialised first).  When argv[1] is
+ * "bench", the rest belongs to the benchmark: mode DCTS_MODE_BENCH, with
+ * bench_argc/bench_argv from "bench" on (a backend file named bench is
+ * given as ./bench).  Returns 0, or -1
  * with a one-line message (no program name, no newline) in err. */
 int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
                        char *err, size_t errlen);

@@ -69,6 +69,17 @@ static int identify(int fd, dev_t *dev, ino_t *ino)
     return 0;
 }
 
+/* True when w's fd is open and names another file than w was made for
+ * (or the file came back after w found the fd closed). */
+static int names_another_file(const dcb_watch *w)
+{
+    dev_t dev = 0;
+    ino_t ino = 0;
+
+    return identify(w->fd, &dev, &ino) == 0 &&
+           (w->fd_closed || dev != w->dev || ino != w->ino);
+}
+
 /* ---- the watcher table ------------------------------------------------------ */
 
 /* Makes watch[fd] exist (new slots NULL) before anything is changed, so a
@@ -106,8 +117,9 @@ static int new_watch(dcb_engine *eng, int fd)
     dev_t dev = 0;
     ino_t ino = 0;
     dcb_watch *w = NULL;
-    /* A checked engine must never be handed a closed fd. */
-    int rc = checked(eng) ? identify(fd, &dev, &ino) : 0;
+    /* The file it is made for; and a checked engine must never be handed
+     * a closed fd. */
+    int rc = identify(fd, &dev, &ino);
 
     if (rc == 0)
         rc = eng->ops->watch_new(eng, fd, reg->flags, &w);
@@ -192,8 +204,17 @@ int dcb_engine_filter(dcb_engine *eng, dc_target *o, unsigned long flags,
         return rc;                  /* the registry is unchanged */
 
     dcb_watch *w = eng->watch[o->fd];
+    if (w != NULL && names_another_file(w)) {
+        /* Closed behind our back and the number reused (LIM-3): the kernel
+         * entry the engine keeps was the old file's and went with it, and
+         * the engine, seeing no change of interest, would not ask for the
+         * new one.  A new watcher and a new generation (CLS-2, DSP-7). */
+        drop_watch(eng, o->fd);
+        dcb_registry_renew(&eng->reg, o->fd);
+        w = NULL;
+    }
     if (w == NULL)
-        return new_watch(eng, o->fd);   /* on failure: as it was */
+        return new_watch(eng, o->fd);   /* on failure: unregistered */
     /* FLT-3 (a change) or FLT-4 (a replacement): the fd's watcher stays
      * and follows the registration.  ABI-5: the engine's refusal leaves
      * both as they were (watch_change keeps the old interest then). */
@@ -224,19 +245,17 @@ static int check_changed(dcb_engine *eng)
         dcb_watch *w = eng->changed[i];
         dev_t dev = 0;
         ino_t ino = 0;
-        int rc = identify(w->fd, &dev, &ino);
 
-        if (rc == -EBADF) {
+        if (identify(w->fd, &dev, &ino) == -EBADF) {
             /* Never handed to the engine; told again every pass until
              * its socket_closed, like select's E.  Stays listed. */
             w->fd_closed = 1;
             eng->ops->watch_closed(eng, w);
             i++;
-        } else if (rc == 0 && (w->fd_closed || dev != w->dev ||
-                               ino != w->ino)) {
+        } else if (names_another_file(w)) {
             /* Another file on this number: w leaves the list (freed) and
              * its successor joins it at the end, checked in turn. */
-            rc = rewatch(eng, w->fd);
+            int rc = rewatch(eng, w->fd);
             if (rc == -ENOMEM)
                 return rc;
         } else {

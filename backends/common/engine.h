@@ -59,9 +59,11 @@ typedef struct dcb_watch {
     unsigned generation;        /* of the registration it watches for */
     unsigned long flags;        /* the native interest it was given */
     dcb_turn_mark mark;         /* its entry in the current turn */
-    /* Checked engines only (ops->watch_closed): */
-    dev_t dev;                  /* the file it was made for */
+    /* The file it was made for: a filter call finding another one on the
+     * number makes a new watcher (dcb_engine_filter). */
+    dev_t dev;
     ino_t ino;
+    /* Checked engines only (ops->watch_closed): */
     size_t changed_at;          /* its index in engine->changed, or
                                  * DCB_NOT_CHANGED */
     int fd_closed;              /* found closed: stopped, told every pass */
@@ -118,9 +120,12 @@ void dcb_engine_destroy(dcb_engine *eng);
 /* set_poll_dispatch_filter: LIM-4 and FLT-6 (bits outside known) first;
  * 0 removes (FLT-1, FLT-6); otherwise registers (a new watcher), replaces
  * (FLT-4: a new generation, the fd's watcher kept) or changes (FLT-3) o's
- * interest.  When the engine refuses (a closed or unpollable fd, no
- * memory) the error is returned and the registry and the watchers are as
- * they were (ABI-5). */
+ * interest.  When the engine refuses a change or a replacement (no
+ * memory, a closed fd) the error is returned and the registry and the
+ * watchers are as they were (ABI-5); a refused new registration leaves
+ * the fd unregistered.  A watcher whose fd number now names another file
+ * (closed behind the backend's back, reused) is replaced by a new one
+ * under a new generation, its kernel entry having gone with the file. */
 int dcb_engine_filter(dcb_engine *eng, dc_target *o, unsigned long flags,
                       unsigned long known);
 

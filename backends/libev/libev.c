@@ -283,10 +283,11 @@ static const char *backend_name(unsigned backend)
 /* The engine, as the library in use reports it (DC_ABOUT_SYMBOL). */
 static const char *lev_about(void)
 {
-    static char about[128];
+    static char about[192];
     struct ev_loop *loop = ev_loop_new(LEV_LOOP_FLAGS);
 
-    snprintf(about, sizeof about, "libev %d.%d, backend %s",
+    snprintf(about, sizeof about, "libev %d.%d, backend %s; R = EV_READ, "
+             "W = EV_WRITE, E = EV_ERROR",
              ev_version_major(), ev_version_minor(),
              loop ? backend_name(ev_backend(loop)) : "(no loop)");
     if (loop != NULL)

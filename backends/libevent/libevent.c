@@ -322,10 +322,11 @@ DC_EXPORT_BACKEND(descriptor)
 /* The engine, as the library in use reports it (DC_ABOUT_SYMBOL). */
 static const char *lev_about(void)
 {
-    static char about[128];
+    static char about[192];
     struct event_base *base = new_base();
 
-    snprintf(about, sizeof about, "libevent %s, method %s",
+    snprintf(about, sizeof about, "libevent %s, method %s; R = EV_READ, "
+             "W = EV_WRITE, E = EV_CLOSED",
              event_get_version(),
              base ? event_base_get_method(base) : "(none with EV_CLOSED)");
     if (base != NULL)

@@ -22,17 +22,23 @@
  * it persists (DSP-2).
  *
  * Two things about libuv shape the rest.  First, a poll handle is freed
- * only by uv_close, which completes on a later loop turn: socket_closed
- * (and any removal) stops the handle and takes the fd out of libuv's epoll
- * set at once, so nothing of the old file can be reported, and the memory
- * is freed by the close callback on the next uv_run (or in destroy, which
- * runs the loop until every close has finished).  A new registration on
- * the same fd number gets a new handle meanwhile.  Second, libuv applies
- * handle changes to epoll only in its next wait, and aborts the process
- * if epoll_ctl fails there (an fd closed behind its back, LIM-3): this is
- * a checked engine (engine.h), whose changed handles are checked before
- * each run.  uv_poll_init also sets the fd non-blocking, as libuv does for
- * every fd it polls.
+ * only by uv_close, whose callback runs on a later loop turn.  What matters
+ * for the fd happens at once: uv_close stops the handle, takes it out of
+ * libuv's table of fds and the fd out of libuv's epoll set, and drops any
+ * event of it already fetched, so after socket_closed (or any removal)
+ * nothing of the old file can be reported, and a new registration on the
+ * same number can make its own handle at once (uv_poll_init refuses only
+ * an fd that is still in that table).  The memory goes in the close
+ * callback, in the next dispatch_once's uv_run, or in destroy, which runs
+ * the loop until every close has finished.  Second, libuv applies handle
+ * changes to epoll only in its next wait, and aborts the process if
+ * epoll_ctl fails there (an fd closed behind its back, LIM-3): this is a
+ * checked engine (engine.h), whose changed handles are checked before each
+ * run.
+ *
+ * Also: uv_poll_init sets the fd non-blocking, as libuv does for every fd
+ * it polls; and libuv keeps one pipe open for the whole process (made by
+ * the first uv_loop_init, for signals), which no destroy can close.
  */
 #include "dispatch_context.h"
 #include "engine.h"
@@ -140,9 +146,14 @@ static void luv_watch_closed(dcb_engine *eng, dcb_watch *head)
 
 /* ---- the wait -------------------------------------------------------------- */
 
+/* uv_stop: UV_RUN_ONCE runs due timers before it polls, and a poll with no
+ * timer left waits with no timeout at all.  A timer already due when
+ * uv_run starts (a slow machine, valgrind) would then block the call for
+ * ever (TMO-2); stopped, the poll only looks. */
 static void on_timer(uv_timer_t *timer)
 {
     dcb_engine_timer_fired(timer->data);
+    uv_stop(timer->loop);
 }
 
 /* TMO-5: rounded up to libuv's millisecond; TMO-6: s is at most 1e8 s,
@@ -272,9 +283,11 @@ DC_EXPORT_BACKEND(descriptor)
  * names no backend; on Linux it has only epoll. */
 static const char *luv_about(void)
 {
-    static char about[128];
+    static char about[192];
 
-    snprintf(about, sizeof about, "libuv %s%s", uv_version_string(),
+    snprintf(about, sizeof about, "libuv %s%s; R = UV_READABLE|"
+             "UV_PRIORITIZED, W = UV_WRITABLE, E = UV_DISCONNECT",
+             uv_version_string(),
 #ifdef __linux__
              ", backend epoll"
 #else

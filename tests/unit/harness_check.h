@@ -132,12 +132,14 @@ UNUSED static const char *xml_problem(const char *doc)
         if (*p != '<') {
             if (depth == 0 && !isspace((unsigned char)*p))
                 return "text outside the root element";
-            if (*p == '&' && !xml_ref(&p))
-                return "a bad reference in text";
+            if (*p == '&') {
+                if (!xml_ref(&p))
+                    return "a bad reference in text";
+                continue;       /* p is past it: check what follows */
+            }
             if (strncmp(p, "]]>", 3) == 0)
                 return "]]> in text";
-            if (*p != '&')
-                p++;
+            p++;
             continue;
         }
         p++;
@@ -308,6 +310,145 @@ UNUSED static const char *tap_problem(const char *doc, size_t *points)
         return "the plan does not match the points";
     *points = n;
     return NULL;
+}
+
+/* ---- JSON -------------------------------------------------------------- */
+
+/* Skips blanks at *p. */
+static void json_blank(const char **p)
+{
+    while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
+        (*p)++;
+}
+
+static const char *json_value(const char **p, int depth);
+
+/* A string at *p (RFC 8259: no raw control character, known escapes). */
+static const char *json_string(const char **p)
+{
+    if (**p != '"')
+        return "a string expected";
+    for ((*p)++; **p != '"'; (*p)++) {
+        unsigned char c = (unsigned char)**p;
+        if (c == '\0')
+            return "an unterminated string";
+        if (c < 0x20)
+            return "a control character in a string";
+        if (c != '\\')
+            continue;
+        (*p)++;
+        if (**p == 'u') {
+            for (int i = 1; i <= 4; i++)
+                if (!isxdigit((unsigned char)(*p)[i]))
+                    return "a bad \\u escape";
+            *p += 4;
+        } else if (!strchr("\"\\/bfnrt", **p) || **p == '\0') {
+            return "a bad escape";
+        }
+    }
+    (*p)++;
+    return NULL;
+}
+
+static const char *json_number(const char **p)
+{
+    const char *s = *p;
+    if (*s == '-')
+        s++;
+    if (*s == '0')
+        s++;
+    else if (isdigit((unsigned char)*s))
+        while (isdigit((unsigned char)*s))
+            s++;
+    else
+        return "a bad number";
+    if (*s == '.') {
+        if (!isdigit((unsigned char)*++s))
+            return "a bad fraction";
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        if (*s == '+' || *s == '-')
+            s++;
+        if (!isdigit((unsigned char)*s))
+            return "a bad exponent";
+        while (isdigit((unsigned char)*s))
+            s++;
+    }
+    *p = s;
+    return NULL;
+}
+
+/* The members of an object or the items of an array, after its '{' or
+ * '['. */
+static const char *json_members(const char **p, int depth, char close)
+{
+    json_blank(p);
+    if (**p == close) {
+        (*p)++;
+        return NULL;
+    }
+    for (;;) {
+        const char *why;
+        json_blank(p);
+        if (close == '}') {
+            if ((why = json_string(p)))
+                return why;
+            json_blank(p);
+            if (*(*p)++ != ':')
+                return "':' expected";
+        }
+        if ((why = json_value(p, depth + 1)))
+            return why;
+        json_blank(p);
+        if (**p == close) {
+            (*p)++;
+            return NULL;
+        }
+        if (*(*p)++ != ',')
+            return "',' or the end expected";
+    }
+}
+
+static const char *json_value(const char **p, int depth)
+{
+    if (depth > 64)
+        return "nested too deep";
+    json_blank(p);
+    switch (**p) {
+    case '{':
+        (*p)++;
+        return json_members(p, depth, '}');
+    case '[':
+        (*p)++;
+        return json_members(p, depth, ']');
+    case '"':
+        return json_string(p);
+    }
+    static const char *const words[] = { "true", "false", "null" };
+    for (size_t i = 0; i < 3; i++)
+        if (strncmp(*p, words[i], strlen(words[i])) == 0) {
+            *p += strlen(words[i]);
+            return NULL;
+        }
+    return json_number(p);
+}
+
+/* NULL when doc is one well-formed JSON value (RFC 8259) and valid UTF-8
+ * with nothing after it but blanks. */
+UNUSED static const char *json_problem(const char *doc)
+{
+    const char *t = text_problem(doc, "\t\n\r");
+    if (t)
+        return t;
+    const char *p = doc;
+    const char *why = json_value(&p, 0);
+    if (why)
+        return why;
+    json_blank(&p);
+    return *p ? "text after the value" : NULL;
 }
 
 #endif

@@ -439,6 +439,7 @@ static void writers(void **state)
                                 "SIGABRT\n"));
     assert_non_null(strstr(out, "- c-note (LIM-3): PASS: note (gaps.txt:7): "
                                 "only some fds\n"));
+    assert_non_null(strstr(out, "| c-note | LIM-3 | MUST | PASS (note) |\n"));
     assert_null(strstr(out, "c-plain (TMO-1)"));
     dcts_buf_free(&b);
 }
