@@ -5,6 +5,11 @@
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
+#   make bench      how fast the bundled backends and adapters dispatch, against
+#                   raw epoll/poll/select loops: a table, $(BUILD)/bench.json
+#                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
+#   make bench-instructions   the same workload under callgrind: user-space
+#                   instructions per event, exact and repeatable
 #   make install    PREFIX=/usr/local DESTDIR=... (binary, header, pkg-config,
 #                   bundled backends)
 #   make clean
@@ -58,7 +63,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
 .PHONY: all run check install uninstall clean unit mutants mutation-report
-.PHONY: engines-report
+.PHONY: engines-report bench bench-instructions
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
 $(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
@@ -176,3 +181,15 @@ asan:
 
 check-asan: asan
 	tests/asan.sh $(ASAN_BUILD) $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(MEMCHECK_SO))
+
+# The benchmark (dispatch-cts bench --help): the production backends and
+# the engine adapters, in pipes mode, the mode of the README's figures.
+BENCH_SO   ?= $(CORE_SO) $(ENGINE_SO)
+BENCH_ARGS ?= --pipes
+
+bench: all
+	$(BUILD)/dispatch-cts bench $(BENCH_ARGS) --json $(BUILD)/bench.json \
+	    --svg $(BUILD)/bench.svg $(BENCH_SO)
+
+bench-instructions: all
+	tools/bench-instructions.sh $(BUILD)/dispatch-cts $(BENCH_ARGS) $(BENCH_SO)

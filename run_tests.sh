@@ -23,6 +23,9 @@ DEPS=(
   "/usr/include/event2/event.h:libevent-dev"
   "/usr/include/ev.h:libev-dev"
   "/usr/include/uv.h:libuv1-dev"
+  "/usr/include/valgrind/callgrind.h:valgrind"
+  "strace:strace"
+  "jq:jq"
 )
 
 missing=()
@@ -135,6 +138,13 @@ for libs in backends/*/LIBS; do
   if ((rc != 0 && bad == 0)); then fail "engine adapter: $name exited $rc"; fi
   echo "engine adapter: $name: $ok ok, $xfail expected failures, $bad unexpected (exit $rc)"
 done
+
+# ---- the benchmark: a smoke test, not a performance gate -----------------------
+# bench --quick runs and writes valid JSON and SVG; bad input and broken
+# backends are handled; epoll's filter costs one epoll_ctl per change and
+# none when unchanged (strace); callgrind counts instructions per event.
+step "benchmark (dispatch-cts bench --quick; make bench, make bench-instructions)"
+checks bench tests/bench.sh build
 
 # ---- memory checking: valgrind, and an ASan+UBSan build ------------------------
 # Every case on select, poll and epoll, each case process checked: no

@@ -12,6 +12,7 @@
 #include "bench_options.h"
 #include "bench_results.h"
 #include "loader.h"
+#include "proc.h"
 #include "text.h"
 
 #include <errno.h>
@@ -93,6 +94,9 @@ static int load_backends(bench *b, const dc_backend *(*embedded)(void))
         }
     }
     dcts_label_backends(b->hs, b->nb);
+    /* The loader's probes are over: its SIGCHLD watch and wake-up pipe
+     * go, so the blocks' children are ours alone to reap. */
+    dcts_signals_restore();
     b->impls = dcts_xmalloc(sizeof *b->impls *
                             (b->nb + dcts_bench_nbaselines));
     for (size_t i = 0; i < b->nb; i++) {

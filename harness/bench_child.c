@@ -130,7 +130,7 @@ int dcts_bench_in_child(dcts_bench_child_fn fn, void *arg, void *out,
     } else {
         char how[128];
         dcts_describe_wait_status(status, how, sizeof how);
-        snprintf(err, errlen, "its process %s before sending its result",
+        snprintf(err, errlen, "its process ended before its result: %s",
                  how);
     }
     return -1;

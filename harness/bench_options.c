@@ -18,8 +18,8 @@
 static const size_t default_pairs[] = { 100, 1000, 10000, 100000 };
 static const size_t default_active[] = { 100, 1000 };
 #define DEFAULT_WRITES 1000
-#define DEFAULT_ROUNDS 7
-#define DEFAULT_RUNS 4
+#define DEFAULT_ROUNDS 9
+#define DEFAULT_RUNS 5
 /* --quick: a smoke test of a few seconds, not a measurement. */
 static const size_t quick_pairs[] = { 100, 1000 };
 static const size_t quick_active[] = { 100 };
@@ -318,9 +318,9 @@ void dcts_bench_usage(FILE *f)
 "                       default all)\n"
 "\n"
 "Method:\n"
-"      --rounds R       blocks per implementation and (N, A) (default 7)\n"
+"      --rounds R       blocks per implementation and (N, A) (default 9)\n"
 "      --runs K         kept runs per block, after the dropped one (1-64;\n"
-"                       default 4)\n"
+"                       default 5)\n"
 "      --clock CLOCK    cpu (default): time on the thread's CPU clock; wall:\n"
 "                       CLOCK_MONOTONIC.  The workload never blocks, so on\n"
 "                       an idle machine they agree; on a shared one the wall\n"
