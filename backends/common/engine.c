@@ -384,3 +384,39 @@ int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
     dcb_dispatch_end(&eng->in_dispatch);
     return rc;
 }
+
+/* ---- the descriptor's operations ------------------------------------------ */
+
+/* An adapter's context starts with its engine (engine.h). */
+static dcb_engine *engine_of(dc_context *ctx)
+{
+    return (dcb_engine *)(void *)ctx;
+}
+
+int dcb_engine_op_dispatch_once(dc_context *ctx, const double *timeout_s,
+                                dc_error_handler handler, void *handler_arg)
+{
+    return dcb_engine_dispatch(engine_of(ctx), timeout_s, handler,
+                               handler_arg);
+}
+
+int dcb_engine_op_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
+                                           unsigned long flags)
+{
+    dcb_engine *eng = engine_of(ctx);
+    return dcb_engine_filter(eng, o, flags, eng->ops->flags_for(1, 1, 1));
+}
+
+/* FLT-5: literally the native call with flags_for. */
+int dcb_engine_op_set_dispatch_filter(dc_context *ctx, dc_target *o,
+                                      int r, int w, int e)
+{
+    dcb_engine *eng = engine_of(ctx);
+    return dcb_engine_op_set_poll_dispatch_filter(ctx, o,
+                                                  eng->ops->flags_for(r, w, e));
+}
+
+int dcb_engine_op_socket_closed(dc_context *ctx, int fd, dc_target *o)
+{
+    return dcb_engine_closed(engine_of(ctx), fd, o);
+}

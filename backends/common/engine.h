@@ -95,6 +95,10 @@ typedef struct dcb_engine_ops {
      * w's fd was found closed; stop w (it may be stopped already) and
      * report it with dcb_engine_report in the engine's own form. */
     void (*watch_closed)(dcb_engine *eng, dcb_watch *w);
+    /* The adapter's flags_for (its descriptor's too): set_dispatch_filter
+     * is the native call with it (FLT-5), and the bits of
+     * flags_for(1, 1, 1) are the only ones a native filter accepts. */
+    unsigned long (*flags_for)(int r, int w, int e);
 } dcb_engine_ops;
 
 struct dcb_engine {
@@ -135,6 +139,24 @@ int dcb_engine_closed(dcb_engine *eng, int fd, dc_target *o);
 /* dispatch_once, as above. */
 int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
                         dc_error_handler handler, void *handler_arg);
+
+/* The descriptor's four operations, identical for every adapter: they
+ * only forward to the functions above.  An adapter's dc_context starts
+ * with its dcb_engine, which is how they find it; its descriptor takes
+ * them with DCB_ENGINE_OPERATIONS and adds create, destroy and flags_for. */
+int dcb_engine_op_dispatch_once(dc_context *ctx, const double *timeout_s,
+                                dc_error_handler handler, void *handler_arg);
+int dcb_engine_op_set_dispatch_filter(dc_context *ctx, dc_target *o,
+                                      int r, int w, int e);
+int dcb_engine_op_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
+                                           unsigned long flags);
+int dcb_engine_op_socket_closed(dc_context *ctx, int fd, dc_target *o);
+
+#define DCB_ENGINE_OPERATIONS                                              \
+    .dispatch_once = dcb_engine_op_dispatch_once,                          \
+    .set_dispatch_filter = dcb_engine_op_set_dispatch_filter,              \
+    .set_poll_dispatch_filter = dcb_engine_op_set_poll_dispatch_filter,    \
+    .socket_closed = dcb_engine_op_socket_closed
 
 /* For an adapter that restarts a watcher by itself (libuv, after an
  * error stopped it): w is checked before the next run like a changed

@@ -177,6 +177,11 @@ static int lev_run(dcb_engine *eng, int block)
     return rc < 0 ? engine_error() : 0;
 }
 
+static unsigned long lev_flags_for(int r, int w, int e)
+{
+    return (r ? LEV_READ : 0) | (w ? LEV_WRITE : 0) | (e ? LEV_EXCEPT : 0);
+}
+
 static const dcb_engine_ops lev_ops = {
     .watch_new = lev_watch_new,
     .watch_change = lev_watch_change,
@@ -184,6 +189,7 @@ static const dcb_engine_ops lev_ops = {
     .timer_arm = lev_timer_arm,
     .timer_disarm = lev_timer_disarm,
     .run = lev_run,
+    .flags_for = lev_flags_for,
 };
 
 /* ---- life ---------------------------------------------------------------- */
@@ -267,38 +273,6 @@ static void lev_destroy(dc_context *ctx)
     free(ctx);
 }
 
-/* ---- the operations ---------------------------------------------------------- */
-
-static unsigned long lev_flags_for(int r, int w, int e)
-{
-    return (r ? LEV_READ : 0) | (w ? LEV_WRITE : 0) | (e ? LEV_EXCEPT : 0);
-}
-
-static int lev_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
-                                        unsigned long flags)
-{
-    return dcb_engine_filter(&ctx->engine, o, flags, LEV_KNOWN);
-}
-
-/* FLT-5: literally the native call with flags_for. */
-static int lev_set_dispatch_filter(dc_context *ctx, dc_target *o,
-                                   int r, int w, int e)
-{
-    return lev_set_poll_dispatch_filter(ctx, o, lev_flags_for(r, w, e));
-}
-
-static int lev_socket_closed(dc_context *ctx, int fd, dc_target *o)
-{
-    return dcb_engine_closed(&ctx->engine, fd, o);
-}
-
-static int lev_dispatch_once(dc_context *ctx, const double *timeout_s,
-                             dc_error_handler handler, void *handler_arg)
-{
-    return dcb_engine_dispatch(&ctx->engine, timeout_s, handler,
-                               handler_arg);
-}
-
 /* ---- the descriptor ------------------------------------------------------ */
 
 static const dc_backend descriptor = {
@@ -307,10 +281,7 @@ static const dc_backend descriptor = {
     .name = "libevent",
     .create = lev_create,
     .destroy = lev_destroy,
-    .dispatch_once = lev_dispatch_once,
-    .set_dispatch_filter = lev_set_dispatch_filter,
-    .set_poll_dispatch_filter = lev_set_poll_dispatch_filter,
-    .socket_closed = lev_socket_closed,
+    DCB_ENGINE_OPERATIONS,
     .flags_for = lev_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */
     .event_model = DC_MODEL_OTHER,

@@ -53,7 +53,6 @@
 #define LUV_READ    ((unsigned long)(UV_READABLE | UV_PRIORITIZED))
 #define LUV_WRITE   ((unsigned long)UV_WRITABLE)
 #define LUV_EXCEPT  ((unsigned long)UV_DISCONNECT)
-#define LUV_KNOWN   (LUV_READ | LUV_WRITE | LUV_EXCEPT)
 
 struct dc_context {
     dcb_engine engine;              /* first: the ops get it back as ctx */
@@ -181,6 +180,11 @@ static int luv_run(dcb_engine *eng, int block)
     return 0;
 }
 
+static unsigned long luv_flags_for(int r, int w, int e)
+{
+    return (r ? LUV_READ : 0) | (w ? LUV_WRITE : 0) | (e ? LUV_EXCEPT : 0);
+}
+
 static const dcb_engine_ops luv_ops = {
     .watch_new = luv_watch_new,
     .watch_change = luv_watch_change,
@@ -189,6 +193,7 @@ static const dcb_engine_ops luv_ops = {
     .timer_disarm = luv_timer_disarm,
     .run = luv_run,
     .watch_closed = luv_watch_closed,
+    .flags_for = luv_flags_for,
 };
 
 /* ---- life ---------------------------------------------------------------- */
@@ -227,38 +232,6 @@ static void luv_destroy(dc_context *ctx)
     free(ctx);
 }
 
-/* ---- the operations ---------------------------------------------------------- */
-
-static unsigned long luv_flags_for(int r, int w, int e)
-{
-    return (r ? LUV_READ : 0) | (w ? LUV_WRITE : 0) | (e ? LUV_EXCEPT : 0);
-}
-
-static int luv_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
-                                        unsigned long flags)
-{
-    return dcb_engine_filter(&ctx->engine, o, flags, LUV_KNOWN);
-}
-
-/* FLT-5: literally the native call with flags_for. */
-static int luv_set_dispatch_filter(dc_context *ctx, dc_target *o,
-                                   int r, int w, int e)
-{
-    return luv_set_poll_dispatch_filter(ctx, o, luv_flags_for(r, w, e));
-}
-
-static int luv_socket_closed(dc_context *ctx, int fd, dc_target *o)
-{
-    return dcb_engine_closed(&ctx->engine, fd, o);
-}
-
-static int luv_dispatch_once(dc_context *ctx, const double *timeout_s,
-                             dc_error_handler handler, void *handler_arg)
-{
-    return dcb_engine_dispatch(&ctx->engine, timeout_s, handler,
-                               handler_arg);
-}
-
 /* ---- the descriptor ------------------------------------------------------ */
 
 static const dc_backend descriptor = {
@@ -267,10 +240,7 @@ static const dc_backend descriptor = {
     .name = "libuv",
     .create = luv_create,
     .destroy = luv_destroy,
-    .dispatch_once = luv_dispatch_once,
-    .set_dispatch_filter = luv_set_dispatch_filter,
-    .set_poll_dispatch_filter = luv_set_poll_dispatch_filter,
-    .socket_closed = luv_socket_closed,
+    DCB_ENGINE_OPERATIONS,
     .flags_for = luv_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */
     .event_model = DC_MODEL_OTHER,
