@@ -59,6 +59,26 @@ while read -r name clauses what; do
 done <<<"$manifest_lines"
 
 # ---- each mutant against the cases naming its clauses -------------------------
+# run_mutant NAME CLAUSES: the harness on the cases naming the clauses; its
+# TAP, stderr and exit status land in $tmp.
+run_mutant() {
+  local name=$1 clauses=$2 filters=() c
+  for c in ${clauses//,/ }; do filters+=(--filter "$c"); done
+  "$H" --format tap --jobs "$JOBS" --timeout-scale "$SCALE" "${filters[@]}" \
+      "$BUILD/mutants/$name.so" >"$tmp/$name.tap" 2>"$tmp/$name.err"
+  echo $? >"$tmp/$name.rc"
+}
+
+# Most of a mutant's time is spent waiting (for a watchdog, a timeout), so
+# several run side by side; the verdicts are read afterwards, in order.
+PARALLEL=${MUTANT_PARALLEL:-4}
+while read -r name clauses what; do
+  [[ -f $BUILD/mutants/$name.so ]] || continue
+  while (($(jobs -rp | wc -l) >= PARALLEL)); do wait -n; done
+  run_mutant "$name" "$clauses" &
+done <<<"$manifest_lines"
+wait
+
 caught=0 count=0 rows=()
 while read -r name clauses what; do
   count=$((count + 1))
@@ -68,11 +88,7 @@ while read -r name clauses what; do
     rows+=("$name|$clauses|NOT BUILT|")
     continue
   fi
-  filters=()
-  for c in ${clauses//,/ }; do filters+=(--filter "$c"); done
-  "$H" --format tap --jobs "$JOBS" --timeout-scale "$SCALE" "${filters[@]}" "$so" \
-      >"$tmp/$name.tap" 2>"$tmp/$name.err"
-  rc=$?
+  rc=$(cat "$tmp/$name.rc")
   # Caught: a "not ok" that is not a TODO (WARN) line: FAIL, TIMEOUT, CRASH.
   # A test point reads "not ok N - BACKEND: CASE-ID [# directive]".
   by=$(grep '^not ok ' "$tmp/$name.tap" | grep -v '# TODO' |
@@ -93,7 +109,9 @@ while read -r name clauses what; do
       rows+=("$name|$clauses|LOAD ERROR|")
     fi
   else
-    verdict "FAIL mutant $name ($clauses) survived: no case naming its clauses failed"
+    verdict "FAIL mutant $name ($clauses) survived: no case naming its clauses failed (harness exit $rc, $(grep -c '^ok ' "$tmp/$name.tap") ok)"
+    mkdir -p "$BUILD/test-logs/mutants"
+    cp "$tmp/$name.tap" "$tmp/$name.err" "$BUILD/test-logs/mutants/" 2>/dev/null
     rows+=("$name|$clauses|SURVIVED|")
   fi
 done <<<"$manifest_lines"
