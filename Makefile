@@ -187,6 +187,17 @@ check-asan: asan
 BENCH_SO   ?= $(CORE_SO) $(ENGINE_SO)
 BENCH_ARGS ?= --pipes
 
+# Each adapter's engine driven directly, its baseline in the benchmark:
+# bench/NAME.c -> $(BUILD)/bench/NAME.so, linked like backends/NAME
+# (harness/bench_engine.h); the bench finds it beside the adapter.
+BENCH_ENGINE_SO := $(patsubst bench/%.c,$(BUILD)/bench/%.so,$(wildcard bench/*.c))
+all: $(BENCH_ENGINE_SO)
+
+$(BUILD)/bench/%.so: bench/%.c backends/%/LIBS $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $< \
+	    $(strip $(shell cat backends/$*/LIBS)) $(LDLIBS)
+
 bench: all
 	$(BUILD)/dispatch-cts bench $(BENCH_ARGS) --json $(BUILD)/bench.json \
 	    --svg $(BUILD)/bench.svg $(BENCH_SO)

@@ -7,6 +7,7 @@
 #include "bench_backend.h"
 #include "bench_baselines.h"
 #include "bench_block.h"
+#include "bench_engines.h"
 #include "bench_fds.h"
 #include "bench_interest.h"
 #include "bench_options.h"
@@ -32,6 +33,8 @@
 typedef struct bench {
     const dcts_bench_options *opt;
     dcts_backend_handle *hs;        /* the loaded backends */
+    dcts_bench_engine_handle *engines;  /* engines[i]: hs[i]'s engine
+                                         * driven directly, if any */
     size_t nb;
     dcts_bench_impl *impls;         /* backends, then baselines */
     size_t nimpls;
@@ -41,13 +44,35 @@ typedef struct bench {
     dcts_bench_results results;
 } bench;
 
-/* ---- setting up ------------------------------------------------------------ */
+/* ---- setting up --------------------------------------------------------- */
 
+static int find_impl(const bench *b, const char *name);
+
+/* The engines driven directly of the adapters among the backends (once
+ * each, when an adapter is given twice). */
+static void add_engines(bench *b)
+{
+    for (size_t i = 0; i < b->nb; i++)
+        if (b->engines[i].engine &&
+            find_impl(b, b->engines[i].engine->name) < 0) {
+            dcts_bench_impl impl = {
+                b->engines[i].engine->name, b->engines[i].engine->ops, NULL,
+                1, NULL,
+            };
+            b->impls[b->nimpls++] = impl;
+        }
+}
+
+/* --baselines: the list's baselines (every one by default), in the
+ * table's order, then "engines". */
 static int add_baselines(bench *b, const char *list, char *err, size_t len)
 {
+    int engines = list == NULL;
+
     if (list == NULL) {
         for (size_t i = 0; i < dcts_bench_nbaselines; i++)
             b->impls[b->nimpls++] = dcts_bench_baselines[i];
+        add_engines(b);
         return 0;
     }
     if (strcmp(list, "none") == 0)
@@ -58,20 +83,26 @@ static int add_baselines(bench *b, const char *list, char *err, size_t len)
         char name[32];
         snprintf(name, sizeof name, "%.*s", (int)(n < 31 ? n : 31), s);
         const dcts_bench_impl *base = dcts_bench_baseline(name);
-        if (n == 0 || n >= sizeof name || base == NULL) {
+        if (strcmp(name, "engines") == 0 && !engines) {
+            engines = 1;
+        } else if (n == 0 || n >= sizeof name || base == NULL) {
             snprintf(err, len, "--baselines: unknown baseline '%.*s' "
-                     "(raw-epoll, raw-poll, raw-select, oracle or none)",
-                     (int)(n < 40 ? n : 40), s);
+                     "(raw-epoll, raw-poll, raw-select, oracle, engines or "
+                     "none)", (int)(n < 40 ? n : 40), s);
             return -1;
+        } else {
+            for (size_t i = b->nb; i < b->nimpls; i++)
+                if (b->impls[i].ops == base->ops) {
+                    snprintf(err, len, "--baselines: %s is named twice",
+                             name);
+                    return -1;
+                }
+            b->impls[b->nimpls++] = *base;
         }
-        for (size_t i = b->nb; i < b->nimpls; i++)
-            if (b->impls[i].ops == base->ops) {
-                snprintf(err, len, "--baselines: %s is named twice", name);
-                return -1;
-            }
-        b->impls[b->nimpls++] = *base;
         s += n + (s[n] == ',');
     }
+    if (engines)
+        add_engines(b);
     return 0;
 }
 
@@ -98,11 +129,21 @@ static int load_backends(bench *b, const dc_backend *(*embedded)(void))
      * go, so the blocks' children are ours alone to reap. */
     dcts_signals_restore();
     b->impls = dcts_xmalloc(sizeof *b->impls *
-                            (b->nb + dcts_bench_nbaselines));
+                            (2 * b->nb + dcts_bench_nbaselines));
+    b->engines = dcts_xmalloc(sizeof *b->engines * b->nb);
+    memset(b->engines, 0, sizeof *b->engines * b->nb);
     for (size_t i = 0; i < b->nb; i++) {
+        /* An adapter's reference is its engine driven directly, when
+         * there is a driver for it. */
+        if (dcts_bench_find_engine(b->hs[i].path, &b->engines[i], err,
+                                   sizeof err) < 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            return -1;
+        }
         dcts_bench_impl impl = {
             b->hs[i].label, &dcts_bench_backend_ops, b->hs[i].be, 0,
-            dcts_bench_reference_of(b->hs[i].be),
+            b->engines[i].engine ? b->engines[i].engine->name
+                                 : dcts_bench_reference_of(b->hs[i].be),
         };
         b->impls[b->nimpls++] = impl;
     }
@@ -122,7 +163,7 @@ static int pin(int cpu)
     return 0;
 }
 
-/* ---- the sweep's N ---------------------------------------------------------- */
+/* ---- the sweep's N ------------------------------------------------------ */
 
 /* Two significant digits, rounded down: 9992 -> 9900. */
 static size_t round_down(size_t n)
@@ -177,7 +218,7 @@ static size_t plan_n(bench *b, size_t i)
     return 0;
 }
 
-/* ---- one (N, A) -------------------------------------------------------------- */
+/* ---- one (N, A) --------------------------------------------------------- */
 
 /* What the blocks of one implementation found at one (N, A). */
 typedef struct tally {
@@ -348,7 +389,7 @@ static int sweep(bench *b)
     return failures;
 }
 
-/* ---- output ------------------------------------------------------------------ */
+/* ---- output ------------------------------------------------------------- */
 
 static int write_file(const char *path, const dcts_buf *doc)
 {
@@ -385,7 +426,7 @@ static int write_outputs(const bench *b)
     return rc;
 }
 
-/* ---- the subcommand ------------------------------------------------------------ */
+/* ---- the subcommand ----------------------------------------------------- */
 
 static void describe(bench *b)
 {
@@ -460,8 +501,12 @@ int dcts_bench_main(int argc, char **argv,
         rc = run(&b, embedded);
     }
     dcts_bench_results_free(&b.results);
-    for (size_t i = 0; i < b.nb; i++)
+    for (size_t i = 0; i < b.nb; i++) {
+        if (b.engines)
+            dcts_bench_engine_release(&b.engines[i]);
         dcts_unload_backend(&b.hs[i]);
+    }
+    free(b.engines);
     free(b.hs);
     free(b.impls);
     dcts_bench_options_free(&opt);

@@ -27,7 +27,7 @@ static int always_fits(const void *arg, const dcts_bench_fds *fds,
     return 0;
 }
 
-/* ---- raw epoll ------------------------------------------------------------ */
+/* ---- raw epoll ---------------------------------------------------------- */
 
 typedef struct epoll_run {
     raw_run raw;
@@ -92,7 +92,7 @@ static const dcts_bench_ops raw_epoll_ops = {
     always_fits, epoll_open, epoll_add_all, epoll_pass, epoll_close,
 };
 
-/* ---- raw poll ------------------------------------------------------------- */
+/* ---- raw poll ----------------------------------------------------------- */
 
 typedef struct poll_run {
     raw_run raw;
@@ -150,7 +150,7 @@ static const dcts_bench_ops raw_poll_ops = {
     always_fits, poll_open, poll_add_all, poll_pass, poll_close,
 };
 
-/* ---- raw select ----------------------------------------------------------- */
+/* ---- raw select --------------------------------------------------------- */
 
 typedef struct select_run {
     raw_run raw;
@@ -222,7 +222,7 @@ static const dcts_bench_ops raw_select_ops = {
     select_fits, select_open, select_add_all, select_pass, select_close,
 };
 
-/* ---- the oracle ----------------------------------------------------------- */
+/* ---- the oracle --------------------------------------------------------- */
 
 /* The pairs holding a byte: those this pass handles, and those it fills
  * for the next.  Every read takes one byte and writes at most one, so
@@ -294,7 +294,7 @@ static const dcts_bench_ops oracle_ops = {
     always_fits, oracle_open, oracle_add_all, oracle_pass, oracle_close,
 };
 
-/* ---- the table ------------------------------------------------------------ */
+/* ---- the table ---------------------------------------------------------- */
 
 const dcts_bench_impl dcts_bench_baselines[] = {
     { "raw-epoll", &raw_epoll_ops, NULL, 1, NULL },

@@ -36,7 +36,7 @@ double dcts_bench_now_ns(unsigned flags)
     return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
-/* ---- the event phase under callgrind ---------------------------------------- */
+/* ---- the event phase under callgrind ------------------------------------ */
 
 /* Collection is off (valgrind --collect-atstart=no) except around the
  * event phase of a kept run; each phase is dumped under a name that says
@@ -52,9 +52,15 @@ static void collect_dump(const dcts_bench_impl *impl,
                          const dcts_bench_load *load, long passes)
 {
 #ifdef HAVE_CALLGRIND
-    char name[160];
-    snprintf(name, sizeof name, "dcts-bench impl=%s n=%zu active=%zu "
-             "writes=%ld events=%ld passes=%ld", impl->name, load->fds->n,
+    char name[200];
+    int len = snprintf(name, sizeof name, "dcts-bench impl=%s", impl->name);
+    /* The fields are split on blanks: none in the implementation's name. */
+    for (int i = (int)sizeof "dcts-bench impl=" - 1;
+         i < len && i < (int)sizeof name; i++)
+        if (name[i] == ' ' || name[i] == '\t')
+            name[i] = '_';
+    snprintf(name + strlen(name), sizeof name - strlen(name), " n=%zu "
+             "active=%zu writes=%ld events=%ld passes=%ld", load->fds->n,
              load->active, load->writes, load->count, passes);
     CALLGRIND_DUMP_STATS_AT(name);
 #else
@@ -62,7 +68,7 @@ static void collect_dump(const dcts_bench_impl *impl,
 #endif
 }
 
-/* ---- one run ------------------------------------------------------------------ */
+/* ---- one run ------------------------------------------------------------ */
 
 static void say_rc(char *err, size_t len, const char *what, int rc)
 {
@@ -154,7 +160,7 @@ static int one_run(const dcts_bench_impl *impl, dcts_bench_load *load,
     return 0;
 }
 
-/* ---- the block ---------------------------------------------------------------- */
+/* ---- the block ---------------------------------------------------------- */
 
 static void block_body(const dcts_bench_impl *impl, const dcts_bench_fds *fds,
                        size_t active, long writes, unsigned runs,

@@ -12,6 +12,7 @@ void dcts_bench_load_init(dcts_bench_load *load, const dcts_bench_fds *fds,
     load->fds = fds;
     load->active = active;
     load->writes = writes;
+    load->readable = dcts_bench_load_readable;
     dcts_bench_load_reset(load);
 }
 

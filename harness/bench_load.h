@@ -17,7 +17,8 @@
 
 #include <stddef.h>
 
-typedef struct dcts_bench_load {
+typedef struct dcts_bench_load dcts_bench_load;
+struct dcts_bench_load {
     const dcts_bench_fds *fds;
     size_t active;              /* A: pairs primed */
     long writes;                /* W: the write budget of a run */
@@ -25,7 +26,10 @@ typedef struct dcts_bench_load {
     long writes_left;
     long fired;                 /* bytes written: A + the writes so far */
     long count;                 /* bytes read */
-} dcts_bench_load;
+    /* dcts_bench_load_readable, for code that cannot link against it (an
+     * engine driver, bench_engine.h). */
+    size_t (*readable)(dcts_bench_load *load, size_t idx);
+};
 
 /* The index dcts_bench_load_readable returns when it wrote nothing. */
 #define DCTS_BENCH_NONE ((size_t)-1)
@@ -39,8 +43,8 @@ size_t dcts_bench_load_primed(const dcts_bench_load *load, size_t i);
 /* Before a run: nothing written, nothing read. */
 void dcts_bench_load_reset(dcts_bench_load *load);
 
-/* Starts the event phase of a run: writes the A priming bytes, resets the counts.  0, or
- * -errno when a write failed. */
+/* Starts the event phase of a run: resets the counts, writes the A
+ * priming bytes.  0, or -errno when a write failed. */
 int dcts_bench_load_prime(dcts_bench_load *load);
 
 /* Target idx was found readable: reads its byte and, while the budget

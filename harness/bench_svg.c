@@ -5,14 +5,16 @@
  *
  *   time      ns per event, log scale (a constant ratio is a constant
  *             gap, whatever the magnitude), every implementation: each
- *             backend solid in the colour of the raw loop of its
- *             mechanism, which is dashed, so each pair reads at a glance;
+ *             backend solid, its reference (raw loop or engine driven
+ *             directly) dashed in the same colour, so each pair reads at
+ *             a glance;
  *             the oracle, the floor, dotted black.  A line as flat as its
  *             raw loop's means idle targets cost the backend nothing.
- *   ratio     each backend's paired ratio to the raw loop of its own
- *             mechanism (raw-epoll for one that has none: the adapters),
- *             median with its interquartile range as a bar, against the
- *             line at 1 and the band up to 1.05.
+ *   ratio     each backend's paired ratio to its own reference: the raw
+ *             loop of its mechanism, or for an adapter the engine driven
+ *             directly (raw-epoll when that was not measured), median
+ *             with its interquartile range as a bar, against the line at
+ *             1 and the band up to 1.05.
  *
  * Both rows share their scale across panels.  Plain SVG 1.1: no script,
  * no external resource.
@@ -37,10 +39,11 @@
 #define FOOT_H 34.0
 #define TARGET_RATIO 1.05
 
-/* ---- what to draw ---------------------------------------------------------- */
+/* ---- what to draw ------------------------------------------------------- */
 
 typedef struct series {
     const char *impl;
+    const char *reference;      /* a backend's raw loop or engine */
     int baseline;
     const char *colour;
     const char *dash;           /* stroke-dasharray, or NULL: solid */
@@ -120,15 +123,28 @@ static int colour_taken(const plot *p, const char *colour)
     return 0;
 }
 
+/* The colour of the first backend whose reference is impl, or NULL. */
+static const char *colour_of_referrer(const plot *p, const char *impl)
+{
+    for (size_t i = 0; i < p->nlines; i++)
+        if (!p->lines[i].baseline && p->lines[i].reference &&
+            strcmp(p->lines[i].reference, impl) == 0)
+            return p->lines[i].colour;
+    return NULL;
+}
+
 static void add_line(plot *p, const dcts_bench_row *row, size_t *extra)
 {
-    series s = { row->impl, row->baseline, NULL, NULL };
+    series s = { row->impl, row->reference, row->baseline, NULL, NULL };
 
     if (row->baseline && strcmp(row->impl, "oracle") == 0) {
         s.colour = "#111111";
         s.dash = "2 4";
     } else if (row->baseline) {
-        s.colour = mechanism_colour(row->impl);
+        /* A raw loop or an engine driven directly: its backend's colour. */
+        s.colour = colour_of_referrer(p, row->impl);
+        if (s.colour == NULL)
+            s.colour = mechanism_colour(row->impl);
         s.dash = "7 4";
     } else {
         s.colour = mechanism_colour(row->reference);
@@ -258,7 +274,7 @@ static void plan(plot *p, const dcts_bench_results *r)
     list_skipped(p);
 }
 
-/* ---- geometry ------------------------------------------------------------- */
+/* ---- geometry ----------------------------------------------------------- */
 
 static double ratio_row_top(void)
 {
@@ -318,7 +334,7 @@ static double height_of(const plot *p)
            (p->skipped.len ? LEGEND_ROW : 0);
 }
 
-/* ---- drawing -------------------------------------------------------------- */
+/* ---- drawing ------------------------------------------------------------ */
 
 static void text(dcts_buf *b, double x, double y, const char *anchor,
                  const char *extra, const char *s)
@@ -437,7 +453,8 @@ static void line(dcts_buf *b, const plot *p, const panel *a, size_t k,
         double x = px(a, (double)pts[i]->n);
         if (ratios)                 /* the interquartile range */
             dcts_buf_printf(b, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" "
-                            "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.4\"/>\n",
+                            "y2=\"%.1f\" stroke=\"%s\" "
+                            "stroke-width=\"1.4\"/>\n",
                             x, py(a, ratio_of(pts[i])->q1), x,
                             py(a, ratio_of(pts[i])->q3), s->colour);
         dcts_buf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%s\" "
@@ -480,8 +497,8 @@ static void ratio_row(dcts_buf *b, const plot *p)
 
     for (size_t k = 0; k < p->npanels; k++) {
         panel a = ratio_panel(p, k);
-        snprintf(title, sizeof title, "backend / its raw loop (adapters: raw-epoll), A = %zu",
-                 p->active[k]);
+        snprintf(title, sizeof title, "backend / its raw loop or engine, "
+                 "A = %zu", p->active[k]);
         /* The band a backend should stay in, under everything. */
         dcts_buf_printf(b, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
                         "height=\"%.1f\" fill=\"#d6edd6\"/>\n", a.left,
@@ -519,8 +536,8 @@ static void header_and_footer(dcts_buf *b, const plot *p, double h)
     text(b, MARGIN_L, 24, "start", "font-size=\"16\" font-weight=\"bold\"",
          "dispatch-cts bench: time per event against the number of targets");
     text(b, MARGIN_L, 42, "start", "fill=\"#444444\"",
-         "backends solid, each raw loop dashed in its backend's colour, the "
-         "oracle (no polling at all) dotted");
+         "backends solid; dashed in the same colour, each one's raw loop "
+         "or engine driven directly; dotted, the oracle (no polling)");
     dcts_buf_printf(&t, "%s, %s; medians of %u rounds x %u runs; ratios "
                     "paired round by round; green band: up to %.2f",
                     dcts_bench_mode_name(r), dcts_bench_clock_name(r),

@@ -61,7 +61,7 @@ static int name_cell(dcts_buf *b, const dcts_bench_row *row)
     dcts_buf_puts(b, "  ");
     size_t before = b->len;
     dcts_buf_add_clean(b, row->impl, 0);
-    for (size_t w = dcts_text_width(dcts_buf_str(b) + before); w < 14; w++)
+    for (size_t w = dcts_text_width(dcts_buf_str(b) + before); w < 16; w++)
         dcts_buf_putc(b, ' ');
     if (!row->skipped)
         return 0;
@@ -95,7 +95,7 @@ static void interest_table(dcts_buf *b, const dcts_bench_results *r)
         if (i == 0 || row->n != r->rows[i - 1].n) {
             dcts_buf_printf(b, "\nset_dispatch_filter, N=%zu targets: ns "
                             "per call (raw-epoll: per epoll_ctl)\n", row->n);
-            dcts_buf_printf(b, "  %-14s %12s %12s %12s\n", "implementation",
+            dcts_buf_printf(b, "  %-16s %12s %12s %12s\n", "implementation",
                             "register", "unchanged", "change");
         }
         if (name_cell(b, row))
@@ -124,9 +124,9 @@ void dcts_bench_write_table(dcts_buf *b, const dcts_bench_results *r)
         dcts_buf_printf(b, "\nN=%zu A=%zu W=%ld (%ld events per run)\n",
                         row->n, row->active, row->writes,
                         (long)row->active + row->writes);
-        dcts_buf_printf(b, "  %-14s %9s %9s %7s  %-17s  %-17s %8s\n",
+        dcts_buf_printf(b, "  %-16s %9s %9s %7s  %-17s  %-17s %8s\n",
                         "implementation", "setup ms", "ns/event", "passes",
-                        "vs raw-epoll [IQR]", "vs own raw [IQR]",
+                        "vs raw-epoll [IQR]", "vs own ref [IQR]",
                         "RSS +KiB");
         row_line(b, row);
     }

@@ -49,6 +49,15 @@ check "the SVG has its lines" test "$(grep -c '<polyline' "$tmp/b.svg")" -ge 6
 expect 0 "bench --quick --pipes runs" -- --quick --pipes -n 100 --baselines raw-epoll,oracle \
   "$build/backends/epoll.so"
 
+# ---- an adapter against its engine driven directly ------------------------------
+if [[ -e $build/backends/libev.so && -e $build/bench/libev.so ]]; then
+  expect 0 "an adapter runs beside its engine driven directly" -- \
+    --quick -n 100 --baselines engines --json "$tmp/e.json" "$build/backends/libev.so"
+  check "the adapter's reference is its engine driven directly" jq -e \
+    '[.results[] | select(.impl == "libev") | .reference == "libev-direct"
+      and .ratio_reference.median > 0] | all and length == 1' "$tmp/e.json"
+fi
+
 # ---- bad input --------------------------------------------------------------------
 expect 0 "bench --help exits 0" -- --help
 says "Usage: dispatch-cts bench" "bench --help shows the usage"

@@ -29,8 +29,9 @@ fi
 grep '^note:' "$dir/bench.out" || true
 # Each dump file: its trigger (the name given to the dump), then the
 # total "summary: Ir".  Dumps of anything else (program termination, with
-# collection off) are skipped.
-cat "$dir"/cg.* | awk '
+# collection off) are skipped.  The files in the order the blocks ran
+# (cg.PID.DUMP, numerically), so the implementations keep the bench's.
+(cd "$dir" && ls cg.* | sort -t. -k2,2n -k3,3n | xargs cat) | awk '
   /^desc: Trigger: Client Request: dcts-bench / {
     delete f
     for (i = 6; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }

@@ -19,6 +19,7 @@
 #include "bench_results.h"
 #include "bench_stats.h"
 #include "harness_check.h"
+#include "options.h"
 
 #include <math.h>
 #include <string.h>
@@ -38,7 +39,7 @@ static int parse(dcts_bench_options *o, int argc, char *const argv[])
 
 #define NEAR(a, b) assert_true(fabs((a) - (b)) < 1e-9)
 
-/* ---- statistics ------------------------------------------------------------ */
+/* ---- statistics --------------------------------------------------------- */
 
 static void medians(void **state)
 {
@@ -105,7 +106,7 @@ static void paired_ratios(void **state)
     assert_int_equal(dcts_paired_ratio(a, b, 0).n, 0);
 }
 
-/* ---- writers ------------------------------------------------------------------ */
+/* ---- writers ------------------------------------------------------------ */
 
 static void sample_results(dcts_bench_results *r, const char *name)
 {
@@ -226,7 +227,7 @@ static void table_shows_everything(void **state)
     dcts_bench_results_free(&r);
 }
 
-/* ---- the command line ------------------------------------------------------- */
+/* ---- the command line --------------------------------------------------- */
 
 static void options(void **state)
 {
@@ -271,6 +272,26 @@ static void options(void **state)
     assert_int_equal(PARSE(&o, "-h", "--bogus"), 0);
     assert_true(o.help);
     dcts_bench_options_free(&o);
+}
+
+/* `dispatch-cts bench ...`: everything from "bench" on is the bench's. */
+static void bench_word(void **state)
+{
+    (void)state;
+    dcts_options o;
+    char *argv[] = { "dispatch-cts", "bench", "--runs", "3", "x.so", NULL };
+    assert_int_equal(dcts_options_parse(&o, 5, argv, err, sizeof err), 0);
+    assert_int_equal(o.mode, DCTS_MODE_BENCH);
+    assert_int_equal(o.bench_argc, 4);
+    assert_string_equal(o.bench_argv[0], "bench");
+    assert_string_equal(o.bench_argv[3], "x.so");
+    dcts_options_free(&o);
+    /* Only as the first word: elsewhere it is a backend file. */
+    char *later[] = { "dispatch-cts", "--no-fork", "bench", NULL };
+    assert_int_equal(dcts_options_parse(&o, 3, later, err, sizeof err), 0);
+    assert_int_equal(o.mode, DCTS_MODE_RUN);
+    assert_int_equal(o.nbackends, 1);
+    dcts_options_free(&o);
 }
 
 static void bad_options(void **state)
@@ -329,7 +350,7 @@ static void usage_mentions_every_option(void **state)
     free(text);
 }
 
-/* ---- descriptors and the workload -------------------------------------------- */
+/* ---- descriptors and the workload --------------------------------------- */
 
 static void pairs_are_packed_and_connected(void **state)
 {
@@ -455,6 +476,7 @@ int main(void)
         cmocka_unit_test(svg_is_well_formed),
         cmocka_unit_test(table_shows_everything),
         cmocka_unit_test(options),
+        cmocka_unit_test(bench_word),
         cmocka_unit_test(bad_options),
         cmocka_unit_test(usage_mentions_every_option),
         cmocka_unit_test(pairs_are_packed_and_connected),
