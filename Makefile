@@ -89,7 +89,7 @@ $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 
 # One shared object per backend directory.
 .SECONDEXPANSION:
-$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/LIBS) $(COMMON_SRC) $(HEADERS)
+$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/LIBS) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
 	    $(strip $(shell cat backends/$*/LIBS 2>/dev/null)) $(LDLIBS)
@@ -188,14 +188,18 @@ BENCH_SO   ?= $(CORE_SO) $(ENGINE_SO)
 BENCH_ARGS ?= --pipes
 
 # Each adapter's engine driven directly, its baseline in the benchmark:
-# bench/NAME.c -> $(BUILD)/bench/NAME.so, linked like backends/NAME
-# (harness/bench_engine.h); the bench finds it beside the adapter.
+# bench/NAME.c, plus bench/common/*.c (the run around the engine's calls,
+# driver.h) -> $(BUILD)/bench/NAME.so, linked like backends/NAME
+# (harness/bench_engine.h); the bench finds it beside the adapter.  It
+# makes its engine with the adapter's configuration (backends/NAME/*.h).
 BENCH_ENGINE_SO := $(patsubst bench/%.c,$(BUILD)/bench/%.so,$(wildcard bench/*.c))
+BENCH_COMMON_SRC := $(wildcard bench/common/*.c)
 all: $(BENCH_ENGINE_SO)
 
-$(BUILD)/bench/%.so: bench/%.c backends/%/LIBS $(HEADERS)
+$(BUILD)/bench/%.so: bench/%.c $(BENCH_COMMON_SRC) \
+        $$(wildcard bench/common/*.h backends/%/*.h) backends/%/LIBS $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $< \
+	$(CC) $(ALL_CFLAGS) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
 	    $(strip $(shell cat backends/$*/LIBS)) $(LDLIBS)
 
 bench: all

@@ -2,105 +2,63 @@
  * bench/libev.c: libev 4 driven directly, the baseline of the libev
  * adapter (bench_engine.h).  What its users write: one ev_io per fd,
  * ev_run(EVRUN_NOWAIT) per pass; with the adapter's loop flags (its own
- * loop, environment ignored, signal mask left alone).
+ * loop, environment ignored, signal mask left alone: loop.h).  The run
+ * around these calls is bench/common/driver.c's.
  */
-#include "bench_engine.h"
+#include "driver.h"
+#include "../backends/libev/loop.h"
 
 #include <errno.h>
 #include <ev.h>
-#include <stdlib.h>
-
-typedef struct direct_run direct_run;
 
 typedef struct target {
-    ev_io io;                   /* first: the callback gets it back */
-    direct_run *run;
-    size_t idx;
+    dcts_driver_target at;      /* first: driver.h's part */
+    ev_io io;
     int started;
 } target;
 
-struct direct_run {
-    dcts_bench_load *load;
-    struct ev_loop *loop;
-    target *targets;
-    size_t n;
-};
-
 static void on_read(struct ev_loop *loop, ev_io *io, int revents)
 {
-    target *t = (target *)io;
-
     (void)loop, (void)revents;
-    t->run->load->readable(t->run->load, t->idx);
+    dcts_driver_readable(io->data);
 }
 
-static int fits(const void *arg, const dcts_bench_fds *fds, char *why,
-                size_t len)
+static int loop_new(void **loop)
 {
-    (void)arg, (void)fds, (void)why, (void)len;
+    *loop = ev_loop_new(LEV_LOOP_FLAGS);
+    return *loop ? 0 : -ENOMEM;
+}
+
+static int watch(void *loop, dcts_driver_target *at, int fd)
+{
+    target *t = (target *)at;
+
+    ev_io_init(&t->io, on_read, fd, EV_READ);
+    t->io.data = at;
+    ev_io_start(loop, &t->io);
+    t->started = 1;
     return 0;
 }
 
-static int open_run(void **state, const void *arg, dcts_bench_load *load)
+static int pass(void *loop)
 {
-    direct_run *run = calloc(1, sizeof *run);
-
-    (void)arg;
-    if (run == NULL)
-        return -ENOMEM;
-    run->load = load;
-    run->n = load->fds->n;
-    run->targets = calloc(run->n ? run->n : 1, sizeof *run->targets);
-    run->loop = ev_loop_new(EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK);
-    if (run->targets == NULL || run->loop == NULL) {
-        if (run->loop)
-            ev_loop_destroy(run->loop);
-        free(run->targets);
-        free(run);
-        return -ENOMEM;
-    }
-    *state = run;
+    ev_run(loop, EVRUN_NOWAIT);
     return 0;
 }
 
-static int add_all(void *state)
+static void unwatch(void *loop, dcts_driver_target *at)
 {
-    direct_run *run = state;
+    target *t = (target *)at;
 
-    for (size_t i = 0; i < run->n; i++) {
-        target *t = &run->targets[i];
-        t->run = run;
-        t->idx = i;
-        ev_io_init(&t->io, on_read, run->load->fds->rd[i], EV_READ);
-        ev_io_start(run->loop, &t->io);
-        t->started = 1;
-    }
-    return 0;
+    if (t->started)
+        ev_io_stop(loop, &t->io);
 }
 
-static int pass(void *state)
+static void loop_free(void *loop)
 {
-    direct_run *run = state;
-
-    ev_run(run->loop, EVRUN_NOWAIT);
-    return 0;
+    ev_loop_destroy(loop);
 }
 
-static void close_run(void *state)
-{
-    direct_run *run = state;
-
-    for (size_t i = 0; i < run->n; i++)
-        if (run->targets[i].started)
-            ev_io_stop(run->loop, &run->targets[i].io);
-    ev_loop_destroy(run->loop);
-    free(run->targets);
-    free(run);
-}
-
-static const dcts_bench_ops ops = { fits, open_run, add_all, pass, close_run };
-static const dcts_bench_engine engine = {
-    DCTS_BENCH_ENGINE_VERSION, "libev-direct", &ops,
+const dcts_driver dcts_driver_engine = {
+    "libev-direct", sizeof(target), loop_new, watch, pass, unwatch, loop_free,
 };
-
-DCTS_EXPORT_BENCH_ENGINE(engine)

@@ -2,122 +2,65 @@
  * bench/libevent.c: libevent 2.1 driven directly, the baseline of the
  * libevent adapter (bench_engine.h).  What its users write: one
  * persistent read event per fd, event_base_loop(EVLOOP_ONCE |
- * EVLOOP_NONBLOCK) per pass; with the adapter's base configuration (no
+ * EVLOOP_NONBLOCK) per pass; on the adapter's own base configuration (no
  * locking, environment ignored, a method with early-close support:
- * epoll), so the two differ only by the adapter.
+ * base.h), so the two differ only by the adapter.  The run around these
+ * calls is bench/common/driver.c's.
  */
-#include "bench_engine.h"
+#include "driver.h"
+#include "../backends/libevent/base.h"
 
 #include <errno.h>
 #include <event2/event.h>
-#include <stdlib.h>
-
-typedef struct direct_run direct_run;
 
 typedef struct target {
-    direct_run *run;
-    size_t idx;
+    dcts_driver_target at;      /* first: driver.h's part */
     struct event *ev;
 } target;
 
-struct direct_run {
-    dcts_bench_load *load;
-    struct event_base *base;
-    target *targets;
-    size_t n;
-};
-
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
-    target *t = arg;
-
     (void)fd, (void)what;
-    t->run->load->readable(t->run->load, t->idx);
+    dcts_driver_readable(arg);
 }
 
-static int fits(const void *arg, const dcts_bench_fds *fds, char *why,
-                size_t len)
+static int loop_new(void **loop)
 {
-    (void)arg, (void)fds, (void)why, (void)len;
-    return 0;
+    *loop = lev_base_new();
+    return *loop ? 0 : -ENOMEM;
 }
 
-static struct event_base *new_base(void)
+static int watch(void *loop, dcts_driver_target *at, int fd)
 {
-    struct event_config *cfg = event_config_new();
-    struct event_base *base = NULL;
+    target *t = (target *)at;
 
-    if (cfg == NULL)
-        return NULL;
-    if (event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE) == 0 &&
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) == 0 &&
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV) == 0)
-        base = event_base_new_with_config(cfg);
-    event_config_free(cfg);
-    return base;
-}
-
-static int open_run(void **state, const void *arg, dcts_bench_load *load)
-{
-    direct_run *run = calloc(1, sizeof *run);
-
-    (void)arg;
-    if (run == NULL)
+    t->ev = event_new(loop, fd, EV_READ | EV_PERSIST, on_read, at);
+    if (t->ev == NULL || event_add(t->ev, NULL) != 0)
         return -ENOMEM;
-    run->load = load;
-    run->n = load->fds->n;
-    run->targets = calloc(run->n ? run->n : 1, sizeof *run->targets);
-    run->base = new_base();
-    if (run->targets == NULL || run->base == NULL) {
-        if (run->base)
-            event_base_free(run->base);
-        free(run->targets);
-        free(run);
-        return -ENOMEM;
-    }
-    *state = run;
     return 0;
 }
 
-static int add_all(void *state)
+static int pass(void *loop)
 {
-    direct_run *run = state;
-
-    for (size_t i = 0; i < run->n; i++) {
-        target *t = &run->targets[i];
-        t->run = run;
-        t->idx = i;
-        t->ev = event_new(run->base, run->load->fds->rd[i],
-                          EV_READ | EV_PERSIST, on_read, t);
-        if (t->ev == NULL || event_add(t->ev, NULL) != 0)
-            return -ENOMEM;
-    }
-    return 0;
-}
-
-static int pass(void *state)
-{
-    direct_run *run = state;
-
-    return event_base_loop(run->base, EVLOOP_ONCE | EVLOOP_NONBLOCK) < 0
+    return event_base_loop(loop, EVLOOP_ONCE | EVLOOP_NONBLOCK) < 0
            ? -EIO : 0;
 }
 
-static void close_run(void *state)
+static void unwatch(void *loop, dcts_driver_target *at)
 {
-    direct_run *run = state;
+    target *t = (target *)at;
 
-    for (size_t i = 0; i < run->n; i++)
-        if (run->targets[i].ev)
-            event_free(run->targets[i].ev);
-    event_base_free(run->base);
-    free(run->targets);
-    free(run);
+    (void)loop;
+    if (t->ev)
+        event_free(t->ev);
 }
 
-static const dcts_bench_ops ops = { fits, open_run, add_all, pass, close_run };
-static const dcts_bench_engine engine = {
-    DCTS_BENCH_ENGINE_VERSION, "libevent-direct", &ops,
-};
+static void loop_free(void *loop)
+{
+    event_base_free(loop);
+}
 
-DCTS_EXPORT_BENCH_ENGINE(engine)
+const dcts_driver dcts_driver_engine = {
+    "libevent-direct", sizeof(target), loop_new, watch, pass, unwatch,
+    loop_free,
+};

@@ -5,10 +5,11 @@
  * An adapter (backends/libevent, backends/libev, backends/libuv) is
  * measured against the engine it adapts, driven by hand the way the
  * engine's own users drive it, with the adapter's engine configuration:
- * bench/NAME.c, built as $(BUILD)/bench/NAME.so beside
- * $(BUILD)/backends/NAME.so and linked like it (backends/NAME/LIBS).  The
- * benchmark pairs the two by file name (bench_engines.c): the driver
- * becomes the baseline "NAME-direct" and the adapter's reference.
+ * bench/NAME.c, built with bench/common (driver.h: what every driver
+ * shares) as $(BUILD)/bench/NAME.so beside $(BUILD)/backends/NAME.so and
+ * linked like it (backends/NAME/LIBS).  The benchmark pairs the two by
+ * file name (bench_engines.c): the driver becomes the baseline
+ * "NAME-direct" and the adapter's reference.
  *
  * A driver is a shared object: it cannot call into the harness, so the
  * workload's handler reaches it as a pointer (dcts_bench_load.readable).

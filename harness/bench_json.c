@@ -10,27 +10,15 @@
 #include "bench_results.h"
 
 #include <math.h>
-#include <string.h>
 
-/* s as a JSON string: cleaned of control characters and invalid UTF-8
- * first, then quotes and backslashes escaped. */
+/* s as a JSON string (cleaned of control characters and invalid UTF-8),
+ * or null. */
 static void string(dcts_buf *b, const char *s)
 {
-    dcts_buf clean = DCTS_BUF_INIT;
-
-    if (s == NULL) {
+    if (s == NULL)
         dcts_buf_puts(b, "null");
-        return;
-    }
-    dcts_buf_add_clean(&clean, s, 0);
-    dcts_buf_putc(b, '"');
-    for (const char *p = dcts_buf_str(&clean); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dcts_buf_putc(b, '\\');
-        dcts_buf_putc(b, *p);
-    }
-    dcts_buf_putc(b, '"');
-    dcts_buf_free(&clean);
+    else
+        dcts_buf_add_quoted(b, s);
 }
 
 static void number(dcts_buf *b, double v)

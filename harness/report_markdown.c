@@ -25,15 +25,7 @@
  * inside a line (or a table cell) escaped. */
 static void md_text(dcts_buf *b, const char *s)
 {
-    dcts_buf clean = DCTS_BUF_INIT;
-
-    dcts_buf_add_clean(&clean, s ? s : "", 0);
-    for (const char *p = dcts_buf_str(&clean); *p; p++) {
-        if (strchr("\\`*_[]<>|&#~", *p))
-            dcts_buf_putc(b, '\\');
-        dcts_buf_putc(b, *p);
-    }
-    dcts_buf_free(&clean);
+    dcts_buf_add_escaped(b, s ? s : "", "\\`*_[]<>|&#~");
 }
 
 static void header(dcts_buf *b, const dcts_report *rep)

@@ -35,29 +35,13 @@
 /* A description: cleaned to one line, '#' and '\' escaped (TAP 14). */
 static void add_desc(dcts_buf *b, const char *s)
 {
-    dcts_buf clean = DCTS_BUF_INIT;
-    dcts_buf_add_clean(&clean, s, 0);
-    for (const char *p = dcts_buf_str(&clean); *p; p++) {
-        if (*p == '#' || *p == '\\')
-            dcts_buf_putc(b, '\\');
-        dcts_buf_putc(b, *p);
-    }
-    dcts_buf_free(&clean);
+    dcts_buf_add_escaped(b, s, "#\\");
 }
 
 /* A YAML double-quoted scalar on one line. */
 static void add_yaml_quoted(dcts_buf *b, const char *s)
 {
-    dcts_buf clean = DCTS_BUF_INIT;
-    dcts_buf_add_clean(&clean, s ? s : "", 0);
-    dcts_buf_putc(b, '"');
-    for (const char *p = dcts_buf_str(&clean); *p; p++) {
-        if (*p == '"' || *p == '\\')
-            dcts_buf_putc(b, '\\');
-        dcts_buf_putc(b, *p);
-    }
-    dcts_buf_putc(b, '"');
-    dcts_buf_free(&clean);
+    dcts_buf_add_quoted(b, s ? s : "");
 }
 
 /* key: a literal block scalar, every line indented under the key. */

@@ -187,6 +187,26 @@ void dcts_buf_add_clean(dcts_buf *b, const char *s, unsigned flags)
     }
 }
 
+void dcts_buf_add_escaped(dcts_buf *b, const char *s, const char *special)
+{
+    dcts_buf clean = DCTS_BUF_INIT;
+
+    dcts_buf_add_clean(&clean, s, 0);
+    for (const char *p = dcts_buf_str(&clean); *p; p++) {
+        if (strchr(special, *p))
+            dcts_buf_putc(b, '\\');
+        dcts_buf_putc(b, *p);
+    }
+    dcts_buf_free(&clean);
+}
+
+void dcts_buf_add_quoted(dcts_buf *b, const char *s)
+{
+    dcts_buf_putc(b, '"');
+    dcts_buf_add_escaped(b, s, "\"\\");
+    dcts_buf_putc(b, '"');
+}
+
 void dcts_buf_add_xml(dcts_buf *b, const char *s, int attr)
 {
     const unsigned char *p = (const unsigned char *)s;

@@ -53,6 +53,16 @@ size_t dcts_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
  * except '\n' and '\t' as flags allow. */
 void dcts_buf_add_clean(dcts_buf *b, const char *s, unsigned flags);
 
+/* Appends s cleaned to one line (dcts_buf_add_clean, no flags) with a
+ * backslash before every character of special: the escaping of a TAP
+ * description ("#\\"), of Markdown text, of a quoted string. */
+void dcts_buf_add_escaped(dcts_buf *b, const char *s, const char *special);
+
+/* Appends s as a double-quoted string on one line, in the syntax JSON and
+ * YAML share: cleaned (no control character is left to escape), '"' and
+ * '\' escaped. */
+void dcts_buf_add_quoted(dcts_buf *b, const char *s);
+
 /* Appends s as XML character data (attr = 0) or as the inside of a
  * double-quoted attribute value (attr = 1): & < > " ' become entities,
  * characters XML 1.0 cannot carry (C0 controls other than TAB, LF, CR;

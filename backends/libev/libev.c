@@ -34,6 +34,7 @@
  */
 #include "dispatch_context.h"
 #include "engine.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <ev.h>
@@ -186,8 +187,6 @@ static const dcb_engine_ops lev_ops = {
 };
 
 /* ---- life ---------------------------------------------------------------- */
-
-#define LEV_LOOP_FLAGS (EVFLAG_AUTO | EVFLAG_NOENV | EVFLAG_NOSIGMASK)
 
 static int lev_create(dc_context **out)
 {

@@ -25,6 +25,7 @@
  * spec/ENGINES.md.
  */
 #include "dispatch_context.h"
+#include "base.h"
 #include "engine.h"
 #include "timeout.h"
 
@@ -218,24 +219,6 @@ static int base_fds_available(void)
     return rc;
 }
 
-/* EV_CLOSED is E, so the method must support it; no locks (one thread
- * uses a context at a time); no environment variables (EVENT_NOEPOLL...),
- * so a run measures the method this table was made for. */
-static struct event_base *new_base(void)
-{
-    struct event_config *cfg = event_config_new();
-    struct event_base *base = NULL;
-
-    if (cfg == NULL)
-        return NULL;
-    if (event_config_require_features(cfg, EV_FEATURE_EARLY_CLOSE) == 0 &&
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK) == 0 &&
-        event_config_set_flag(cfg, EVENT_BASE_FLAG_IGNORE_ENV) == 0)
-        base = event_base_new_with_config(cfg);
-    event_config_free(cfg);
-    return base;
-}
-
 static int lev_create(dc_context **out)
 {
     int rc = base_fds_available();
@@ -245,7 +228,7 @@ static int lev_create(dc_context **out)
     dc_context *ctx = calloc(1, sizeof *ctx);
     if (ctx == NULL)
         return -ENOMEM;
-    ctx->base = new_base();
+    ctx->base = lev_base_new();
     if (ctx->base == NULL) {
         free(ctx);
         return -ENOSYS;             /* no method with EV_CLOSED */
@@ -294,7 +277,7 @@ DC_EXPORT_BACKEND(descriptor)
 static const char *lev_about(void)
 {
     static char about[192];
-    struct event_base *base = new_base();
+    struct event_base *base = lev_base_new();
 
     snprintf(about, sizeof about, "libevent %s, method %s; R = EV_READ, "
              "W = EV_WRITE, E = EV_CLOSED",

@@ -29,11 +29,34 @@ static char *xml(const char *s, int attr)
     return dcts_buf_take(&b);
 }
 
+static char *escaped(const char *s, const char *special)
+{
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add_escaped(&b, s, special);
+    return dcts_buf_take(&b);
+}
+
+static char *quoted(const char *s)
+{
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add_quoted(&b, s);
+    return dcts_buf_take(&b);
+}
+
 static char *shell(const char *s)
 {
     dcts_buf b = DCTS_BUF_INIT;
     dcts_buf_add_shell(&b, s);
     return dcts_buf_take(&b);
+}
+
+/* Every byte value but NUL, in order: the worst a string can hold. */
+static const char *every_byte(void)
+{
+    static char all[256];
+    for (int c = 1; c < 256; c++)
+        all[c - 1] = (char)c;
+    return all;
 }
 
 #define EXPECT(expr, want)                                                 \
@@ -82,6 +105,20 @@ static void cleaning(void **state)
     EXPECT(clean("\xed\xa0\x80", 0), "???");                    /* surrogate */
 }
 
+static void backslash_escaping(void **state)
+{
+    (void)state;
+    EXPECT(escaped("a#b\\c\x1b\n#", "#\\"), "a\\#b\\\\c? \\#");
+    EXPECT(escaped("*x*", ""), "*x*");
+    EXPECT(quoted("say \"hi\"\\\t\xff"), "\"say \\\"hi\\\"\\\\ ?\"");
+    EXPECT(quoted(""), "\"\"");
+
+    /* Every byte: still one valid JSON string. */
+    char *all = quoted(every_byte());
+    assert_null(json_problem(all));
+    free(all);
+}
+
 static void xml_escaping(void **state)
 {
     (void)state;
@@ -96,16 +133,11 @@ static void xml_escaping(void **state)
     EXPECT(xml("\xc2\x85", 0), "?");
 
     /* Every byte value, in a document: still well-formed. */
-    char all[256 * 2];
-    size_t k = 0;
-    for (int c = 1; c < 256; c++)
-        all[k++] = (char)c;
-    all[k] = '\0';
     dcts_buf doc = DCTS_BUF_INIT;
     dcts_buf_puts(&doc, "<r a=\"");
-    dcts_buf_add_xml(&doc, all, 1);
+    dcts_buf_add_xml(&doc, every_byte(), 1);
     dcts_buf_puts(&doc, "\">");
-    dcts_buf_add_xml(&doc, all, 0);
+    dcts_buf_add_xml(&doc, every_byte(), 0);
     dcts_buf_puts(&doc, "</r>");
     const char *why = xml_problem(dcts_buf_str(&doc));
     if (why)
@@ -233,6 +265,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(utf8),
         cmocka_unit_test(cleaning),
+        cmocka_unit_test(backslash_escaping),
         cmocka_unit_test(xml_escaping),
         cmocka_unit_test(the_checker_catches_breakage),
         cmocka_unit_test(shells),
