@@ -149,20 +149,3 @@ int dcb_registry_filter(dcb_registry *reg, dc_target *o, unsigned long flags)
     rc = dcb_registry_set(reg, o, flags);
     return rc < 0 ? rc : 0;
 }
-
-const dcb_reg *dcb_registry_lookup(const dcb_registry *reg, int fd)
-{
-    if (fd < 0 || (size_t)fd >= reg->size || reg->slot[fd].o == NULL)
-        return NULL;
-    return &reg->slot[fd];
-}
-
-int dcb_registry_end(const dcb_registry *reg)
-{
-    return (int)reg->size;              /* size <= fd_limit <= INT_MAX */
-}
-
-size_t dcb_registry_count(const dcb_registry *reg)
-{
-    return reg->count;
-}

@@ -96,14 +96,29 @@ unsigned dcb_registry_renew(dcb_registry *reg, int fd);
  * when o was not registered), anything else sets it (FLT-4).  0 or -errno. */
 int dcb_registry_filter(dcb_registry *reg, dc_target *o, unsigned long flags);
 
+/* The three questions below are asked once per ready event, or once per
+ * fd of a select pass, so they are inline: a bounds check and a load. */
+
 /* The registration on fd, or NULL when none (any fd, even negative, may be
  * asked).  Valid only until the table is next changed. */
-const dcb_reg *dcb_registry_lookup(const dcb_registry *reg, int fd);
+static inline const dcb_reg *dcb_registry_lookup(const dcb_registry *reg,
+                                                 int fd)
+{
+    if (fd < 0 || (size_t)fd >= reg->size || reg->slot[fd].o == NULL)
+        return NULL;
+    return &reg->slot[fd];
+}
 
 /* One past the highest fd the table has a slot for: loop fd from 0 to it. */
-int dcb_registry_end(const dcb_registry *reg);
+static inline int dcb_registry_end(const dcb_registry *reg)
+{
+    return (int)reg->size;              /* size <= fd_limit <= INT_MAX */
+}
 
 /* Number of registrations. */
-size_t dcb_registry_count(const dcb_registry *reg);
+static inline size_t dcb_registry_count(const dcb_registry *reg)
+{
+    return reg->count;
+}
 
 #endif /* DCB_REGISTRY_H */

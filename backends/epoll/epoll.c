@@ -18,14 +18,23 @@
  * epoll fd from the registry so the orphan cannot make every wait return
  * at once (LIM-3: no spin).  Rebuilding costs O(registered), but only
  * happens after that sequence (close first, with a dup alive, then an
- * event on the orphan).
+ * event on the orphan).  Orphans are only looked for while they can
+ * exist: from an EPOLL_CTL_DEL the kernel refused, or a renewed
+ * generation, until the next rebuild.
  *
  * One dispatch_once goes:
  *
  *   1. refuse nesting, check the timeout         (DSP-9, TMO-7; frame.h)
  *   2. epoll_wait, retrying after signals        (TMO-1..10; frame.h)
- *   3. snapshot what is ready, dropping orphans  (EVT-*, DSP-5..7, CLS-2)
- *   4. walk the snapshot, re-checking before each call   (deliver.h)
+ *   3. if orphans can exist, look for them and rebuild   (LIM-3, DSP-3)
+ *   4. walk the events, re-checking before each call     (deliver.h)
+ *
+ * The event buffer itself is the pass's snapshot: each event's tag names
+ * the registration that was waited on (fd and generation), which is all
+ * the re-check before each call needs (DSP-5..7).  The buffer belongs to
+ * the context but cannot change under the pass: it is grown only before
+ * the wait, and a nested dispatch_once is refused before it touches it
+ * (DSP-9).
  *
  * Each rule of spec/CONTRACT.md is named beside the code that keeps it.
  */
@@ -61,6 +70,8 @@ struct dc_context {
     int epfd;                       /* ours: the one fd we close (CLS-7) */
     struct epoll_event *events;     /* epoll_wait's output, reused per wait */
     size_t nevents;                 /* its size: >= registrations at a wait */
+    int may_hold_orphans;           /* the kernel may hold entries no
+                                     * registration owns (see the top) */
     int in_dispatch;                /* DSP-9: a dispatch_once is running */
 };
 
@@ -116,6 +127,7 @@ static int kernel_file(dc_context *ctx, int op, int fd)
          * generation: its events must not reach the target (CLS-2), nor
          * reach it twice in one pass beside the new file's (DSP-1). */
         unsigned gen = dcb_registry_renew(&ctx->reg, fd);
+        ctx->may_hold_orphans = 1;
         rc = ctl(ctx->epfd, EPOLL_CTL_ADD, fd, reg->flags, gen);
     } else if (rc == -EEXIST && op == EPOLL_CTL_ADD) {
         rc = ctl(ctx->epfd, EPOLL_CTL_MOD, fd, reg->flags, reg->generation);
@@ -124,14 +136,15 @@ static int kernel_file(dc_context *ctx, int op, int fd)
 }
 
 /* FLT-1, CLS-1: drops fd's kernel entry.  EBADF (closed already) and ENOENT
- * (closed, number reused) are expected and ignored: if a dup still holds
- * the old file, its entry survives, and its stale tag is handled in the
- * pass (see the top of this file). */
-static void kernel_forget(const dc_context *ctx, int fd)
+ * (closed, number reused) are expected: if a dup still holds the old file,
+ * its entry survives, and its stale tag is handled in the pass (see the
+ * top of this file), which from now on looks for orphans. */
+static void kernel_forget(dc_context *ctx, int fd)
 {
     struct epoll_event unused = { 0 };  /* pre-2.6.9 kernels read it */
 
-    (void)epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, fd, &unused);
+    if (epoll_ctl(ctx->epfd, EPOLL_CTL_DEL, fd, &unused) != 0)
+        ctx->may_hold_orphans = 1;
 }
 
 /* ---- interest ------------------------------------------------------------ */
@@ -262,7 +275,10 @@ static int rebuild_epoll(dc_context *ctx)
      * just closed and means to reuse) is given back at once. */
     int rc = dup3(fresh, ctx->epfd, O_CLOEXEC);
     close(fresh);
-    return rc >= 0;
+    if (rc < 0)
+        return 0;
+    ctx->may_hold_orphans = 0;      /* every entry is a registration's now */
+    return 1;
 }
 
 /* ---- the pass ------------------------------------------------------------ */
@@ -293,88 +309,91 @@ static int fit_events(dc_context *ctx)
     return rc;                      /* -ENOMEM: nothing lost, nothing done */
 }
 
-/* One kernel event in the contract's form, or 0 when its tag matches no
- * current registration (an orphan, see the top of this file: DSP-7, CLS-2).
- * EVT-9: exactly the kernel's bits, split by field; EVT-1: a field is 0
- * when none of its bits is set; EVT-4: ERR and HUP reach the target even
- * without E interest. */
-static int ready_entry(const dc_context *ctx, const struct epoll_event *k,
-                       dcb_ready *ev)
+/* One kernel event in the contract's form, as the wait reported it: the
+ * fd and generation of its tag, so that the re-check skips it when the
+ * registration it was made for is gone or replaced (DSP-6, DSP-7), and
+ * always for an orphan (CLS-2).  EVT-9: exactly the kernel's bits, split
+ * by field; EVT-1: a field is 0 when none of its bits is set; EVT-4: ERR
+ * and HUP reach the target even without E interest. */
+static dcb_ready kernel_ready(const struct epoll_event *k)
 {
-    int fd = tag_fd(k->data.u64);
-    const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
-
-    if (reg == NULL || reg->generation != tag_generation(k->data.u64))
-        return 0;
-    ev->fd = fd;
-    ev->generation = reg->generation;
-    ev->r = k->events & EPL_READ;
-    ev->w = k->events & EPL_WRITE;
-    ev->e = k->events & EPL_EXCEPT;
-    ev->unasked = EPL_EXCEPT;
-    return 1;
+    dcb_ready ev = {
+        .fd = tag_fd(k->data.u64),
+        .generation = tag_generation(k->data.u64),
+        .r = k->events & EPL_READ,
+        .w = k->events & EPL_WRITE,
+        .e = k->events & EPL_EXCEPT,
+        .unasked = EPL_EXCEPT,
+    };
+    return ev;
 }
 
-/* DSP-5..7: what is ready, taken right after the wait and before any
- * callback can change the registry.  Returns the entries written to snap;
- * *orphans counts the events that belong to no registration. */
-static size_t take_snapshot(const dc_context *ctx, int nready,
-                            dcb_ready *snap, int *orphans)
+/* The events among the first nready whose tag matches no registration:
+ * orphans (see the top of this file).  Asked right after the wait, before
+ * any callback can change the registry. */
+static int count_orphans(const dc_context *ctx, int nready)
 {
-    size_t n = 0;
+    int orphans = 0;
 
-    *orphans = 0;
     for (int i = 0; i < nready; i++) {
-        if (ready_entry(ctx, &ctx->events[i], &snap[n]))
-            n++;    /* DSP-1: one live tag per fd (kernel_file) */
-        else
-            ++*orphans;
+        uint64_t tag = ctx->events[i].data.u64;
+        const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, tag_fd(tag));
+        if (reg == NULL || reg->generation != tag_generation(tag))
+            orphans++;
     }
-    return n;
+    return orphans;
 }
 
-/* Waits until something registered is ready or the deadline passes, and
- * fills *snap (malloc'd, the pass's own: nothing a callback does can
- * overwrite it).  Returns the number of entries, 0 when nothing is ready
- * (then *snap is NULL), or a negative errno (TMO-10: no snapshot). */
-static int wait_for_events(dc_context *ctx, const dcb_deadline *deadline,
-                           dcb_ready **snap)
+/* Waits until something registered is ready or the deadline passes.
+ * Returns the number of events in ctx->events, 0 when nothing is ready,
+ * or a negative errno (TMO-10: then the buffer is not read). */
+static int wait_for_events(dc_context *ctx, const dcb_deadline *deadline)
 {
     for (int rebuilt = 0;; rebuilt = 1) {
-        *snap = NULL;
         int nready = fit_events(ctx);
         if (nready == 0)
             nready = dcb_wait_ms(deadline, wait_epoll, ctx);
-        if (nready <= 0)
+        if (nready <= 0 || !ctx->may_hold_orphans)
             return nready;
-        *snap = malloc((size_t)nready * sizeof **snap);
-        if (*snap == NULL)
-            return -ENOMEM;         /* still pending: nothing is lost */
-
-        int orphans;
-        size_t n = take_snapshot(ctx, nready, *snap, &orphans);
         /* LIM-3: orphans would end every wait at once; be rid of them,
          * once per call, and wait again on the clean epoll fd.  What was
          * ready is still ready (level-triggered), so nothing is lost, and
-         * orphans may have crowded ready events out of the buffer. */
-        if (orphans == 0 || rebuilt || !rebuild_epoll(ctx))
-            return (int)n;
-        free(*snap);
+         * orphans may have crowded ready events out of the buffer (DSP-3). */
+        if (rebuilt || count_orphans(ctx, nready) == 0 || !rebuild_epoll(ctx))
+            return nready;
     }
+}
+
+/* The pass over the events of the wait, in the order the kernel gave them:
+ * re-check, call, stop at the first code to propagate (as dcb_run_pass
+ * does over a snapshot).  DSP-1: one live tag per fd (kernel_file), so one
+ * call per target with its fields combined. */
+static int run_pass(const dc_context *ctx, int nready,
+                    dc_error_handler handler, void *handler_arg)
+{
+    const struct epoll_event *events = ctx->events;    /* fixed in a pass */
+
+    for (int i = 0; i < nready; i++) {
+        dcb_ready ev = kernel_ready(&events[i]);
+        dc_target *o = dcb_recheck(&ctx->reg, &ev);     /* DSP-5..7 */
+        if (o == NULL)
+            continue;
+        int rc = dcb_deliver(o, &ev, handler, handler_arg);
+        if (rc != 0)
+            return rc;                  /* ERR-2/4/5: at once; ERR-7 */
+    }
+    return 0;
 }
 
 static int wait_and_dispatch(dc_context *ctx, double timeout,
                              dc_error_handler handler, void *handler_arg)
 {
     dcb_deadline deadline = dcb_deadline_after(timeout);
-    dcb_ready *snap;
-    int n = wait_for_events(ctx, &deadline, &snap);
+    int n = wait_for_events(ctx, &deadline);
 
-    if (n < 0)
+    if (n <= 0)
         return n;
-    int rc = dcb_run_pass(&ctx->reg, snap, (size_t)n, handler, handler_arg);
-    free(snap);
-    return rc;
+    return run_pass(ctx, n, handler, handler_arg);
 }
 
 /* ABI-4: 0, a propagated positive code, or a negative errno. */

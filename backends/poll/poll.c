@@ -17,6 +17,10 @@
  *
  * The snapshot, not the array, is what step 4 walks: a callback may add or
  * remove registrations and so reorder the array under the pass (DSP-8).
+ * The snapshot is a buffer of the context, reused from pass to pass: it is
+ * grown only between the wait and the first call, never by what a
+ * callback may do (the filter calls touch the array, not the snapshot),
+ * and a nested dispatch_once is refused before it reaches it (DSP-9).
  * Each rule of spec/CONTRACT.md is named beside the code that keeps it.
  */
 #include "dispatch_context.h"
@@ -46,6 +50,8 @@ struct dc_context {
     size_t npfd, pfd_cap;
     unsigned *index;            /* index[fd]: fd's entry in pfd, while held */
     size_t index_size;          /* entries allocated in index */
+    dcb_ready *snap;            /* the pass's snapshot (see the top) */
+    size_t snap_cap;            /* entries allocated in snap */
     int in_dispatch;            /* DSP-9: a dispatch_once is running */
 };
 
@@ -173,6 +179,7 @@ static void pol_destroy(dc_context *ctx)
     dcb_registry_destroy(&ctx->reg);
     free(ctx->pfd);
     free(ctx->index);
+    free(ctx->snap);
     free(ctx);
 }
 
@@ -210,16 +217,21 @@ static dcb_ready ready_entry(const dc_context *ctx, const struct pollfd *p)
  * scan stops at the last one.  Returns the number written to snap.
  * The scan may cover every registration, so the array and its length are
  * read once: through ctx, the compiler must reload both after every store
- * to snap, which made this loop half again as costly as poll's own. */
+ * to snap, which made this loop half again as costly as poll's own; and
+ * the count is checked only where it can change, beside the store. */
 static size_t take_snapshot(const dc_context *ctx, size_t nready,
                             dcb_ready *snap)
 {
     const struct pollfd *pfd = ctx->pfd;
     size_t npfd = ctx->npfd, n = 0;
 
-    for (size_t i = 0; i < npfd && n < nready; i++)
-        if (pfd[i].revents != 0)
-            snap[n++] = ready_entry(ctx, &pfd[i]);   /* DSP-1 */
+    for (size_t i = 0; i < npfd; i++) {
+        if (pfd[i].revents == 0)
+            continue;
+        snap[n++] = ready_entry(ctx, &pfd[i]);      /* DSP-1 */
+        if (n == nready)
+            break;                  /* the rest of the array is idle */
+    }
     return n;
 }
 
@@ -232,16 +244,17 @@ static int wait_and_dispatch(dc_context *ctx, double timeout,
     if (n <= 0)
         return n;                   /* timed out, or -errno (TMO-10) */
 
-    /* The snapshot belongs to this call, sized by what is ready, so a
-     * callback can neither overwrite it nor make it too small.  Without
-     * it nothing is lost: the events are still pending (DSP-2). */
-    dcb_ready *snap = malloc((size_t)n * sizeof *snap);
-    if (snap == NULL)
-        return -ENOMEM;
-    size_t len = take_snapshot(ctx, (size_t)n, snap);
-    int rc = dcb_run_pass(&ctx->reg, snap, len, handler, handler_arg);
-    free(snap);
-    return rc;
+    /* The snapshot is made big enough for what is ready before the first
+     * call, and not touched again until the pass ends (see the top).
+     * Without room nothing is lost: the events are still pending (DSP-2). */
+    void *snap = ctx->snap;
+    int rc = dcb_array_reserve(&snap, &ctx->snap_cap, (size_t)n,
+                               sizeof *ctx->snap);
+    ctx->snap = snap;
+    if (rc < 0)
+        return rc;                  /* -ENOMEM */
+    size_t len = take_snapshot(ctx, (size_t)n, ctx->snap);
+    return dcb_run_pass(&ctx->reg, ctx->snap, len, handler, handler_arg);
 }
 
 /* ABI-4: 0, a propagated positive code, or a negative errno. */

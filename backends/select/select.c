@@ -218,10 +218,7 @@ static size_t take_snapshot(const dc_context *ctx, const struct sel_wait *w,
     size_t n = 0;
 
     for (int fd = 0; fd < dcb_registry_end(&ctx->reg); fd++) {
-        const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
-        if (reg == NULL)
-            continue;
-        dcb_ready ev = { .fd = fd, .generation = reg->generation };
+        dcb_ready ev = { .fd = fd };
         if (FD_ISSET(fd, &w->closed)) {
             /* LIM-3, EVT-4: told in E even without E interest. */
             ev.e = DC_SEL_EXCEPT;
@@ -231,8 +228,15 @@ static size_t take_snapshot(const dc_context *ctx, const struct sel_wait *w,
             ev.w = FD_ISSET(fd, &w->wr) ? DC_SEL_WRITE : 0;
             ev.e = FD_ISSET(fd, &w->ex) ? DC_SEL_EXCEPT : 0;   /* EVT-5 */
         }
-        if (ev.r | ev.w | ev.e)
-            snap[n++] = ev;         /* DSP-1: one entry, fields combined */
+        if ((ev.r | ev.w | ev.e) == 0)
+            continue;               /* most fds: nothing to look up */
+        /* Only registered fds are in the sets or found closed, and no
+         * callback has run since the wait, so this finds fd's holder. */
+        const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
+        if (reg == NULL)
+            continue;
+        ev.generation = reg->generation;
+        snap[n++] = ev;             /* DSP-1: one entry, fields combined */
     }
     return n;
 }
