@@ -1,7 +1,8 @@
 # dispatch-cts: build, run and install.
 #
 #   make            build/dispatch-cts and build/backends/*.so
-#   make run        build, then check the bundled backends and print the matrix
+#   make run        install the engine libraries when root (tools/deps.sh),
+#                   build, then check the bundled backends and print the matrix
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
@@ -36,13 +37,31 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
 
-BACKENDS  := $(filter-out common mutants,$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
+# The engine adapters: the backends with a LIBS file.  Each builds only
+# where its library is: backends/NAME/REQUIRES names the header a probe
+# compiles and links against (with LIBS), and the Debian package that has
+# it.  A missing one is left out, said in one line, and never breaks make.
+ENGINES_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
+engine_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
+    $(firstword $(shell cat backends/$(1)/REQUIRES)) | \
+    $(CC) -x c - -o /dev/null $(shell cat backends/$(1)/LIBS) >/dev/null 2>&1 && echo $(1))
+ENGINES := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
+ENGINES_MISSING := $(filter-out $(ENGINES),$(ENGINES_ALL))
+ifneq ($(ENGINES_MISSING),)
+ifeq ($(MAKELEVEL),0)
+ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
+$(info dispatch-cts: leaving out the $(ENGINES_MISSING) adapter(s), library not installed: \
+    sudo apt-get install -y $(foreach e,$(ENGINES_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
+    (or tools/deps.sh build as root))
+endif
+endif
+endif
+
+BACKENDS  := $(filter-out common mutants $(ENGINES_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
 BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
 # The production backends `make run` checks, in the order of the matrix.
 CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,select poll epoll)
-# The engine adapters: the backends with a LIBS file.
-ENGINES := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
 ENGINE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(ENGINES))
 ENGINE_EXPECT := $(patsubst %,spec/expectations/%.txt,$(ENGINES))
 
@@ -112,7 +131,11 @@ mutants: $(MUTANT_SO)
 mutation-report: all mutants
 	tests/mutants.sh --report $(BUILD)
 
-run: all
+# The engine libraries first (installed when root, else the command is
+# printed: they are optional), then a fresh make that probes for them.
+run:
+	@tools/deps.sh build || true
+	@$(MAKE) --no-print-directory all
 	$(BUILD)/dispatch-cts $(CORE_SO)
 
 # The engine adapters' conformance, regenerated: the table, each gap's
@@ -120,6 +143,7 @@ run: all
 # is non-zero when a result differs from spec/expectations/NAME.txt (an
 # unexpected failure, or an expected one that passed: tighten the file).
 engines-report: all
+	@test -z "$(ENGINES_MISSING)" || { echo "make engines-report: the table needs every engine; missing: $(ENGINES_MISSING)"; exit 1; }
 	$(BUILD)/dispatch-cts $(patsubst %,--expect %,$(ENGINE_EXPECT)) \
 	    --format markdown -o spec/ENGINES.md $(ENGINE_SO)
 
@@ -192,7 +216,7 @@ BENCH_ARGS ?= --pipes
 # driver.h) -> $(BUILD)/bench/NAME.so, linked like backends/NAME
 # (harness/bench_engine.h); the bench finds it beside the adapter.  It
 # makes its engine with the adapter's configuration (backends/NAME/*.h).
-BENCH_ENGINE_SO := $(patsubst bench/%.c,$(BUILD)/bench/%.so,$(wildcard bench/*.c))
+BENCH_ENGINE_SO := $(patsubst %,$(BUILD)/bench/%.so,$(filter $(ENGINES),$(basename $(notdir $(wildcard bench/*.c)))))
 BENCH_COMMON_SRC := $(wildcard bench/common/*.c)
 all: $(BENCH_ENGINE_SO)
 

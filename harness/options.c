@@ -295,7 +295,7 @@ void dcts_usage(FILE *f)
 "Reporting:\n"
 "      --format FORMAT    human (default): a table per backend, or a matrix\n"
 "                         for several, then summaries and failure details;\n"
-"                         tap: TAP version 14, one test point per backend and\n"
+"                         tap: TAP version 13, one test point per backend and\n"
 "                         case; junit: JUnit XML, one testsuite per backend;\n"
 "                         markdown: the conformance table to publish, with\n"
 "                         each backend's engine and the reason of every\n"

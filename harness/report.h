@@ -8,7 +8,7 @@
  *   human  a table per backend (case, clauses, status, ms), or a matrix
  *          when there are several, then per-backend summaries, skip
  *          reasons and failure details; colour only when asked.
- *   tap    TAP version 14: one test point per (backend, case).  FAIL,
+ *   tap    TAP version 13: one test point per (backend, case).  FAIL,
  *          TIMEOUT, CRASH: "not ok" + YAML block (status, backend, source,
  *          case, clauses, level, duration_ms, message; the message holds
  *          any captured output).  SKIP: "ok ... # SKIP reason".  WARN:

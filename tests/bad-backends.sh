@@ -36,13 +36,14 @@ NCASES=4
 # The watchdog is 5 s per case times this: a hang costs 1 s.
 SCALE=0.2
 
-# tap_is_well_formed FILE: TAP version 14, one plan, points numbered from
+# tap_is_well_formed FILE: TAP version 13, one plan, points numbered from
 # 1 that match the plan, YAML blocks between "  ---" and "  ...", every
-# other line a comment.  Prints what is wrong; status 0 when nothing.
+# other line a comment, and prove finds no parse error.  Prints what is
+# wrong; status 0 when nothing.
 tap_is_well_formed() {
   awk '
     function bad(why) { print FILENAME ":" NR ": " why; status = 1; exit }
-    NR == 1 { if ($0 != "TAP version 14") bad("first line is not \"TAP version 14\""); next }
+    NR == 1 { if ($0 != "TAP version 13") bad("first line is not \"TAP version 13\""); next }
     yaml { if ($0 == "  ...") yaml = 0; else if ($0 !~ /^  /) bad("YAML line not indented"); next }
     /^1\.\.[0-9]+$/ { if (plan != "") bad("a second plan"); plan = substr($0, 4) + 0; next }
     /^(not )?ok [0-9]+( |$)/ {
@@ -58,7 +59,13 @@ tap_is_well_formed() {
       if (yaml) { print FILENAME ": unterminated YAML block"; exit 1 }
       if (plan == "") { print FILENAME ": no plan"; exit 1 }
       if (plan != points) { print FILENAME ": plan 1.." plan " but " points " points"; exit 1 }
-    }' "$1"
+    }' "$1" || return 1
+  # And the consumer CI uses reads it: no parse error (YAML included).
+  local out
+  out=$(prove -v -e cat "$1" 2>&1)
+  if grep -q -A3 'Parse errors' <<<"$out"; then
+    grep -A3 'Parse errors' <<<"$out" | head -4; return 1
+  fi
 }
 
 # expect OP HOW KIND PATTERN: runs the cases with OP misbehaving in

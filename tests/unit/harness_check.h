@@ -225,7 +225,7 @@ UNUSED static const char *xml_problem(const char *doc)
 
 /* ---- TAP --------------------------------------------------------------- */
 
-/* NULL when doc is TAP version 14 as the writer promises: version line,
+/* NULL when doc is TAP version 13 as the writer promises: version line,
  * plan, points numbered 1..N, descriptions without a bare '#' (except a
  * "# SKIP" directive), YAML blocks only right after a point and indented,
  * everything else a comment; *points receives N. */
@@ -235,7 +235,7 @@ UNUSED static const char *tap_problem(const char *doc, size_t *points)
     const char *t = text_problem(doc, "\n");
     if (t)
         return t;
-    if (strncmp(doc, "TAP version 14\n", 15) != 0)
+    if (strncmp(doc, "TAP version 13\n", 15) != 0)
         return "no version line";
     const char *p = doc + 15;
     long plan = -1;

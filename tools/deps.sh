@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# tools/deps.sh: the Debian packages dispatch-cts uses, checked, and
+# installed when we are root.  The one dependency step: `make run` calls
+# it for the engine libraries, ./run_tests.sh for everything.
+#
+#   tools/deps.sh build   the engine adapters' libraries (optional: make
+#                         leaves out an adapter whose library is missing)
+#   tools/deps.sh test    everything ./run_tests.sh uses: build, plus the
+#                         test tools (cmocka, socat, valgrind, prove, ...)
+#
+# As root, the missing packages are installed with apt-get install -y; a
+# dpkg lock held by another apt waits up to DCTS_APT_LOCK_TIMEOUT seconds
+# (default 300), and a failed install is tried once more.  Otherwise the
+# exact command is printed.  Exit status: 0 when nothing is missing any
+# more, 1 when something is.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 1
+
+what=${1:-test}
+case $what in
+  build|test) ;;
+  -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "tools/deps.sh: unknown set '$what' (build or test)" >&2; exit 2 ;;
+esac
+
+# The engine adapters: backends/NAME/REQUIRES is "HEADER PACKAGE" (the
+# Makefile probes the same header to decide whether to build NAME).
+build_deps=()
+for req in backends/*/REQUIRES; do
+  read -r header package <"$req" && build_deps+=("/usr/include/$header:$package")
+done
+
+# command-or-file:package
+test_deps=(
+  "cc:gcc" "make:make" "clang:clang" "patch:patch" "pkg-config:pkg-config"
+  "/usr/include/cmocka.h:libcmocka-dev" "socat:socat" "valgrind:valgrind"
+  "/usr/include/valgrind/callgrind.h:valgrind" "strace:strace"
+  "xmllint:libxml2-utils" "jq:jq" "prove:perl"
+)
+
+deps=("${build_deps[@]}")
+[[ $what == test ]] && deps+=("${test_deps[@]}")
+
+missing=()
+for dep in "${deps[@]}"; do
+  path=${dep%%:*} package=${dep##*:}
+  if [[ $path == /* ]]; then [[ -e $path ]] && continue
+  else command -v "$path" >/dev/null 2>&1 && continue; fi
+  [[ " ${missing[*]} " == *" $package "* ]] || missing+=("$package")
+done
+((${#missing[@]})) || exit 0
+
+if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
+  echo "tools/deps.sh: missing Debian packages; install them with:"
+  echo "  sudo apt-get install -y ${missing[*]}"
+  exit 1
+fi
+
+log=${TMPDIR:-/tmp}/dispatch-cts-apt.log
+lock=(-o "DPkg::Lock::Timeout=${DCTS_APT_LOCK_TIMEOUT:-300}")
+install() {
+  apt-get "${lock[@]}" update -q &&
+    DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -q \
+      --no-install-recommends "${missing[@]}"
+} >"$log" 2>&1
+echo "tools/deps.sh: installing ${missing[*]}"
+if ! install; then
+  echo "tools/deps.sh: apt-get failed; trying once more in 10 s (log: $log)"
+  sleep 10
+  install || { tail -5 "$log"; echo "tools/deps.sh: apt-get install failed (log: $log)"; exit 1; }
+fi
+exit 0
