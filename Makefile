@@ -1,7 +1,7 @@
 # dispatch-cts: build, run and install.
 #
 #   make            build/dispatch-cts and build/backends/*.so
-#   make run        install the engine libraries when root (tools/deps.sh),
+#   make run        install the optional packages when root (tools/deps.sh),
 #                   build, then check the bundled backends and print the matrix
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
@@ -32,7 +32,7 @@ DESTDIR ?=
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
-             -DDCTS_VERSION='"$(VERSION)"' \
+             -DDCTS_VERSION='"$(VERSION)"' $(if $(HAVE_JANSSON),-DDCTS_HAVE_JANSSON) \
              -Ispec -Icases -Iharness -Ibackends/common
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
@@ -47,13 +47,19 @@ engine_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n'
     $(CC) -x c - -o /dev/null $(shell cat backends/$(1)/LIBS) >/dev/null 2>&1 && echo $(1))
 ENGINES := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
 ENGINES_MISSING := $(filter-out $(ENGINES),$(ENGINES_ALL))
-ifneq ($(ENGINES_MISSING),)
-ifeq ($(MAKELEVEL),0)
-ifeq ($(filter clean uninstall,$(MAKECMDGOALS)),)
-$(info dispatch-cts: leaving out the $(ENGINES_MISSING) adapter(s), library not installed: \
-    sudo apt-get install -y $(foreach e,$(ENGINES_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
-    (or tools/deps.sh build as root))
-endif
+# --format json is written with jansson, where it is (report_json.c).
+HAVE_JANSSON := $(shell printf '\043include <jansson.h>\nint main(void) { return 0; }\n' | \
+    $(CC) -x c - -o /dev/null -ljansson >/dev/null 2>&1 && echo yes)
+JSON_LIBS := $(if $(HAVE_JANSSON),-ljansson)
+OPTIONAL_MISSING := $(ENGINES_MISSING:%=the %) $(if $(HAVE_JANSSON),,--format json)
+OPTIONAL_PACKAGES := $(foreach e,$(ENGINES_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
+    $(if $(HAVE_JANSSON),,libjansson-dev)
+# Said once: not by `make run` before it installs them (its inner make
+# says it if they are still missing), nor by inner makes told it is said.
+ifneq ($(strip $(OPTIONAL_MISSING)),)
+ifeq ($(DCTS_SAID_MISSING)$(filter run clean uninstall,$(MAKECMDGOALS)),)
+$(info dispatch-cts: leaving out $(strip $(OPTIONAL_MISSING)): their libraries are not installed \
+    (sudo apt-get install -y $(strip $(OPTIONAL_PACKAGES)), or tools/deps.sh run as root))
 endif
 endif
 
@@ -87,7 +93,7 @@ all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
 $(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $^ $(JSON_LIBS) $(LDLIBS)
 
 $(BUILD)/obj/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -116,7 +122,7 @@ $(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/LIB
 # Unit tests of the harness's own parts (cmocka).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(JSON_LIBS) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 
@@ -131,10 +137,10 @@ mutants: $(MUTANT_SO)
 mutation-report: all mutants
 	tests/mutants.sh --report $(BUILD)
 
-# The engine libraries first (installed when root, else the command is
-# printed: they are optional), then a fresh make that probes for them.
+# The optional libraries and socat first (installed when root, else the
+# command is printed), then a fresh make that probes for them.
 run:
-	@tools/deps.sh build || true
+	@tools/deps.sh run || true
 	@$(MAKE) --no-print-directory all
 	$(BUILD)/dispatch-cts $(CORE_SO)
 
@@ -201,7 +207,7 @@ check-valgrind: all $(FIXTURE_SO)
 
 # The sanitized build alone (harness, backends, fixtures, unit tests).
 asan:
-	$(MAKE) BUILD=$(ASAN_BUILD) EXTRA_CFLAGS='$(ASAN_FLAGS)' all unit
+	$(MAKE) BUILD=$(ASAN_BUILD) EXTRA_CFLAGS='$(ASAN_FLAGS)' DCTS_SAID_MISSING=1 all unit
 
 check-asan: asan
 	tests/asan.sh $(ASAN_BUILD) $(patsubst $(BUILD)/%,$(ASAN_BUILD)/%,$(MEMCHECK_SO))

@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #ifndef DCTS_VERSION
@@ -45,7 +46,28 @@ static void say_filters(const dcts_options *opt)
     fprintf(stderr, PROG ": no case matches");
     for (size_t i = 0; i < opt->nfilters; i++)
         fprintf(stderr, "%s --filter '%s'", i ? " or" : "", opt->filters[i]);
+    for (size_t i = 0; i < opt->nexcludes; i++)
+        fprintf(stderr, "%s --exclude '%s'", i ? "," : " less", opt->excludes[i]);
+    if (opt->nshards)
+        fprintf(stderr, " in shard %u/%u", opt->shard, opt->nshards);
     fprintf(stderr, " (see --list)\n");
+}
+
+/* The cases the options select (catalog.h), malloc'd. */
+static const dcts_case **selected_cases(const dcts_options *opt, size_t *n)
+{
+    size_t nall;
+    const dcts_case *const *all = dcts_all_cases(&nall);
+    dcts_selection sel = {
+        opt->filters, opt->nfilters, opt->excludes, opt->nexcludes,
+        opt->shard, opt->nshards,
+    };
+    return dcts_select(all, nall, &sel, n);
+}
+
+static int selects_some(const dcts_options *opt)
+{
+    return opt->nfilters || opt->nexcludes || opt->nshards;
 }
 
 static int load_all(const dcts_options *opt,
@@ -96,12 +118,46 @@ static int check_expected_backends(const dcts_expectations *x,
     return rc;
 }
 
+/* --format json needs jansson at build time; said before anything runs. */
+static int json_refused(const dcts_options *opt)
+{
+    if (opt->format != DCTS_FORMAT_JSON || dcts_json_available())
+        return 0;
+    fprintf(stderr, PROG ": --format json: this dispatch-cts was built "
+            "without jansson (sudo apt-get install -y libjansson-dev, then "
+            "make)\n");
+    return 1;
+}
+
+/* --write-expect FILE: the run as expectations (report_expect.c), written
+ * whole to a temporary file beside FILE and renamed into place. */
+static int write_expectations(const char *path, const dcts_report *rep)
+{
+    dcts_buf b = DCTS_BUF_INIT, tmp = DCTS_BUF_INIT;
+    dcts_render_expectations(&b, rep);
+    dcts_buf_printf(&tmp, "%s.tmp.%ld", path, (long)getpid());
+    FILE *f = fopen(dcts_buf_str(&tmp), "we");
+    int rc = -1;
+    if (f) {
+        size_t n = fwrite(dcts_buf_str(&b), 1, b.len, f);
+        int bad = fclose(f) != 0 || n != b.len;
+        if (!bad && rename(dcts_buf_str(&tmp), path) == 0)
+            rc = 0;
+        else
+            unlink(dcts_buf_str(&tmp));
+    }
+    if (rc != 0)
+        fprintf(stderr, PROG ": cannot write the expectations to %s: %s\n",
+                path, strerror(errno));
+    dcts_buf_free(&b);
+    dcts_buf_free(&tmp);
+    return rc;
+}
+
 static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
 {
-    size_t nall, n, nb = opt->nbackends ? opt->nbackends : 1;
-    const dcts_case *const *all = dcts_all_cases(&nall);
-    const dcts_case **cases = dcts_select_cases(all, nall, opt->filters,
-                                                opt->nfilters, &n);
+    size_t n, nb = opt->nbackends ? opt->nbackends : 1;
+    const dcts_case **cases = selected_cases(opt, &n);
     dcts_backend_handle *hs = dcts_xmalloc(sizeof *hs * nb);
     dcts_result *results = NULL;
     dcts_suite *suites = NULL;
@@ -110,8 +166,13 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     int rc = 2;
 
     memset(hs, 0, sizeof *hs * nb);
+    time_t started = time(NULL);
+    const char *output = opt->output && strcmp(opt->output, "-") != 0
+                         ? opt->output : NULL;  /* "-": stdout */
+    if (json_refused(opt))
+        goto done;
     if (n == 0) {
-        if (opt->nfilters)
+        if (selects_some(opt))
             say_filters(opt);
         else
             fprintf(stderr, PROG ": the case table is empty\n");
@@ -124,9 +185,9 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     if (load_all(opt, embedded, hs, nb) != 0 ||
         check_expected_backends(&expected, hs, nb) != 0)
         goto done;
-    if (opt->output && !(out = fopen(opt->output, "we"))) {
+    if (output && !(out = fopen(output, "we"))) {
         fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                opt->output, strerror(errno));
+                output, strerror(errno));
         out = stdout;
         goto done;
     }
@@ -148,11 +209,15 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
                 dcts_expect_find(&expected, hs[b].label, cases[i]->id);
     }
 
-    dcts_report rep = { cases, n, suites, nb };
+    dcts_report rep = {
+        .cases = cases, .ncases = n, .suites = suites, .nsuites = nb,
+        .started = started, .timeout_scale = opt->timeout_scale,
+        .shard = opt->shard, .nshards = opt->nshards,
+    };
     int colour = opt->format == DCTS_FORMAT_HUMAN && dcts_colour_wanted(out);
     if (dcts_write_report(out, &rep, opt->format, colour) != 0) {
         fprintf(stderr, PROG ": cannot write the report%s%s: %s\n",
-                opt->output ? " to " : "", opt->output ? opt->output : "",
+                output ? " to " : "", output ? output : "",
                 strerror(errno));
         goto done;
     }
@@ -161,7 +226,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         out = stdout;
         if (bad) {
             fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                    opt->output, strerror(errno));
+                    output, strerror(errno));
             goto done;
         }
         for (size_t b = 0; b < nb; b++) {
@@ -173,6 +238,8 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
             dcts_buf_free(&line);
         }
     }
+    if (opt->write_expect && write_expectations(opt->write_expect, &rep) != 0)
+        goto done;
     rc = dcts_report_ok(&rep) ? 0 : 1;
 
 done:
@@ -193,14 +260,19 @@ done:
 
 static int list(const dcts_options *opt)
 {
-    size_t nall, n;
-    const dcts_case *const *all = dcts_all_cases(&nall);
-    const dcts_case **cases = dcts_select_cases(all, nall, opt->filters,
-                                                opt->nfilters, &n);
+    size_t n;
+    const dcts_case **cases = selected_cases(opt, &n);
     int rc = 0;
-    if (n == 0 && opt->nfilters) {
+    if (json_refused(opt)) {
+        rc = 2;
+    } else if (n == 0 && selects_some(opt)) {
         say_filters(opt);
         rc = 2;
+    } else if (opt->format == DCTS_FORMAT_JSON) {
+        dcts_buf b = DCTS_BUF_INIT;
+        dcts_render_case_list_json(&b, cases, n);
+        fputs(dcts_buf_str(&b), stdout);
+        dcts_buf_free(&b);
     } else {
         dcts_list_cases(stdout, cases, n);
     }

@@ -67,17 +67,31 @@ int dcts_case_matches(const dcts_case *c, const char *const *globs,
     return 0;
 }
 
+const dcts_case **dcts_select(const dcts_case *const *all, size_t n,
+                              const dcts_selection *sel, size_t *count)
+{
+    const dcts_case **out = dcts_xmalloc(sizeof *out * (n ? n : 1));
+    size_t k = 0, matched = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!dcts_case_matches(all[i], sel->filters, sel->nfilters))
+            continue;
+        if (sel->nexcludes &&
+            dcts_case_matches(all[i], sel->excludes, sel->nexcludes))
+            continue;
+        if (sel->nshards == 0 || matched % sel->nshards == sel->shard - 1)
+            out[k++] = all[i];
+        matched++;
+    }
+    *count = k;
+    return out;
+}
+
 const dcts_case **dcts_select_cases(const dcts_case *const *all, size_t n,
                                     const char *const *globs, size_t nglobs,
                                     size_t *count)
 {
-    const dcts_case **out = dcts_xmalloc(sizeof *out * (n ? n : 1));
-    size_t k = 0;
-    for (size_t i = 0; i < n; i++)
-        if (dcts_case_matches(all[i], globs, nglobs))
-            out[k++] = all[i];
-    *count = k;
-    return out;
+    dcts_selection sel = { .filters = globs, .nfilters = nglobs };
+    return dcts_select(all, n, &sel, count);
 }
 
 static void pad(dcts_buf *b, const char *s, size_t width)

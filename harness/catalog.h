@@ -24,6 +24,21 @@ const dcts_case **dcts_select_cases(const dcts_case *const *all, size_t n,
                                     const char *const *globs, size_t nglobs,
                                     size_t *count);
 
+/* What a run selects: the cases --filter matches (all, with none), less
+ * those --exclude matches (same matching), then with --shard I/N every
+ * N-th of those from the I-th on, so that N machines given the same
+ * options run each case exactly once between them. */
+typedef struct dcts_selection {
+    const char *const *filters;
+    size_t nfilters;
+    const char *const *excludes;
+    size_t nexcludes;
+    unsigned shard, nshards;    /* 1-based; 0 and 0: no sharding */
+} dcts_selection;
+
+const dcts_case **dcts_select(const dcts_case *const *all, size_t n,
+                              const dcts_selection *sel, size_t *count);
+
 /* --list: one line per case: id, clauses, level, summary. */
 void dcts_list_cases(FILE *f, const dcts_case *const *cases, size_t n);
 

@@ -111,6 +111,13 @@ static int parse_line(const char *name, unsigned line, const char *s,
     if (p == reason_end)
         return fail_at(err, errlen, name, line, "the reason is missing: "
                        "every expectation says why");
+    size_t plen = strlen(DCTS_EXPECT_PLACEHOLDER);
+    if ((size_t)(reason_end - p) >= plen &&
+        strncmp(p, DCTS_EXPECT_PLACEHOLDER, plen) == 0)
+        return fail_at(err, errlen, name, line, "the reason is still the "
+                       "placeholder --write-expect wrote: replace '"
+                       DCTS_EXPECT_PLACEHOLDER "...' with why the gap is "
+                       "known");
 
     dcts_status result;
     if (parse_result(field[2], len[2], &result) != 0) {

@@ -37,6 +37,11 @@
 
 #include <stddef.h>
 
+/* The reason --write-expect writes for a gap it cannot explain; a line
+ * whose reason starts with it is refused, so that a generated file cannot
+ * be used before a person has said why each gap is known. */
+#define DCTS_EXPECT_PLACEHOLDER "TODO(reason):"
+
 /* A file larger than this is refused (it is a list of gaps, not data). */
 #define DCTS_EXPECT_MAX_BYTES (1024u * 1024u)
 

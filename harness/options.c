@@ -26,8 +26,9 @@ void dcts_options_free(dcts_options *o)
     free(o->filters);
     free(o->backends);
     free(o->expect_files);
-    o->filters = o->backends = o->expect_files = NULL;
-    o->nfilters = o->nbackends = o->nexpect_files = 0;
+    free(o->excludes);
+    o->filters = o->backends = o->expect_files = o->excludes = NULL;
+    o->nfilters = o->nbackends = o->nexpect_files = o->nexcludes = 0;
 }
 
 unsigned dcts_default_jobs(void)
@@ -66,6 +67,23 @@ int dcts_parse_jobs(const char *s, unsigned *out)
     return 0;
 }
 
+int dcts_parse_shard(const char *s, unsigned *index, unsigned *count)
+{
+    char *end;
+    if (!s || !isdigit((unsigned char)*s))
+        return -1;
+    errno = 0;
+    unsigned long i = strtoul(s, &end, 10);
+    if (*end != '/' || !isdigit((unsigned char)end[1]))
+        return -1;
+    unsigned long n = strtoul(end + 1, &end, 10);
+    if (*end != '\0' || errno == ERANGE || i < 1 || n > 1000000 || i > n)
+        return -1;
+    *index = (unsigned)i;
+    *count = (unsigned)n;
+    return 0;
+}
+
 __attribute__((format(printf, 3, 4)))
 static int fail(char *err, size_t errlen, const char *fmt, ...)
 {
@@ -83,7 +101,8 @@ static void push(const char ***list, size_t *n, const char *s)
 }
 
 /* Options that take a value. */
-enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT, OPT_EXPECT };
+enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT, OPT_EXPECT,
+       OPT_EXCLUDE, OPT_SHARD, OPT_WRITE_EXPECT };
 /* Options that do not. */
 enum { OPT_LIST = 16, OPT_LIST_CLAUSES, OPT_CHECK_COVERAGE, OPT_NO_FORK,
        OPT_HELP, OPT_VERSION };
@@ -99,6 +118,9 @@ static const struct {
     { "format", 0, OPT_FORMAT },
     { "output", 'o', OPT_OUTPUT },
     { "expect", 0, OPT_EXPECT },
+    { "exclude", 0, OPT_EXCLUDE },
+    { "shard", 0, OPT_SHARD },
+    { "write-expect", 0, OPT_WRITE_EXPECT },
     { "list", 0, OPT_LIST },
     { "list-clauses", 0, OPT_LIST_CLAUSES },
     { "check-coverage", 0, OPT_CHECK_COVERAGE },
@@ -148,9 +170,11 @@ static int apply(dcts_options *o, int id, const char *opt, const char *value,
             o->format = DCTS_FORMAT_JUNIT;
         else if (strcmp(value, "markdown") == 0)
             o->format = DCTS_FORMAT_MARKDOWN;
+        else if (strcmp(value, "json") == 0)
+            o->format = DCTS_FORMAT_JSON;
         else
             return fail(err, errlen, "%s: unknown format '%s' (human, tap, "
-                        "junit or markdown)", opt, value);
+                        "junit, markdown or json)", opt, value);
         return 0;
     case OPT_OUTPUT:
         if (!*value)
@@ -161,6 +185,21 @@ static int apply(dcts_options *o, int id, const char *opt, const char *value,
         if (!*value)
             return fail(err, errlen, "%s: the file name is empty", opt);
         push(&o->expect_files, &o->nexpect_files, value);
+        return 0;
+    case OPT_EXCLUDE:
+        if (!*value)
+            return fail(err, errlen, "%s: the pattern is empty", opt);
+        push(&o->excludes, &o->nexcludes, value);
+        return 0;
+    case OPT_SHARD:
+        if (dcts_parse_shard(value, &o->shard, &o->nshards) != 0)
+            return fail(err, errlen, "%s: '%s' is not I/N with 1 <= I <= N "
+                        "(e.g. 2/4)", opt, value);
+        return 0;
+    case OPT_WRITE_EXPECT:
+        if (!*value)
+            return fail(err, errlen, "%s: the file name is empty", opt);
+        o->write_expect = value;
         return 0;
     case OPT_LIST:
         return set_mode(o, DCTS_MODE_LIST, opt, err, errlen);
@@ -181,6 +220,11 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
     int only_positional = 0;
 
     dcts_options_init(o, argc > 0 ? argv[0] : NULL);
+    const char *env_scale = getenv(DCTS_SCALE_ENV);
+    if (env_scale && *env_scale &&
+        dcts_parse_scale(env_scale, &o->timeout_scale) != 0)
+        return fail(err, errlen, DCTS_SCALE_ENV ": '%.40s' is not a "
+                    "positive, finite number", env_scale);
     if (argc > 1 && strcmp(argv[1], "bench") == 0) {
         o->mode = DCTS_MODE_BENCH;
         o->bench_argc = argc - 1;
@@ -267,7 +311,15 @@ void dcts_usage(FILE *f)
 "                         ids, matches GLOB (fnmatch, case-insensitive);\n"
 "                         repeat it to select more (a case matching any one\n"
 "                         runs); a filter selecting no case is an error\n"
+"      --exclude GLOB     leave out the cases --filter would select whose id,\n"
+"                         or one of whose clause ids, matches GLOB (same\n"
+"                         matching; repeatable)\n"
+"      --shard I/N        of the selected cases, run only every N-th from the\n"
+"                         I-th on (1 <= I <= N): N machines given the same\n"
+"                         options run each case once between them, and their\n"
+"                         JUnit reports merge (a property names the shard)\n"
 "      --list             list the selected cases: id, clauses, level, summary\n"
+"                         (--format json: a JSON array)\n"
 "      --list-clauses     list every clause of the contract: id, level, text,\n"
 "                         and the cases that check it (ignores --filter)\n"
 "      --check-coverage   exit 1, listing the gaps, if a clause is checked by\n"
@@ -291,6 +343,10 @@ void dcts_usage(FILE *f)
 "                         is required; repeat it to read several files.  A\n"
 "                         line naming an unknown case or a backend not being\n"
 "                         checked is an error (exit 2, with FILE:LINE)\n"
+"      --write-expect FILE  write this run's gaps to FILE as an expectations\n"
+"                         file: a met expectation keeps its reason, a new gap\n"
+"                         gets the reason '" "TODO(reason):" "', which --expect\n"
+"                         refuses until a person says why\n"
 "\n"
 "Reporting:\n"
 "      --format FORMAT    human (default): a table per backend, or a matrix\n"
@@ -299,9 +355,11 @@ void dcts_usage(FILE *f)
 "                         case; junit: JUnit XML, one testsuite per backend;\n"
 "                         markdown: the conformance table to publish, with\n"
 "                         each backend's engine and the reason of every\n"
-"                         result that is not a plain PASS\n"
+"                         result that is not a plain PASS; json: one JSON\n"
+"                         document (harness, environment, backends, and per\n"
+"                         case its status, verdict, message, trace, rerun)\n"
 "  -o, --output FILE      write the report to FILE (a one-line summary per\n"
-"                         backend goes to stderr)\n"
+"                         backend goes to stderr); '-' is standard output\n"
 "  -h, --help             show this help and exit\n"
 "      --version          show the version and exit\n"
 "\n"
@@ -341,6 +399,7 @@ void dcts_usage(FILE *f)
 "  dispatch-cts dies of the same signal.\n"
 "\n"
 "Environment:\n"
+"  DCTS_TIMEOUT_SCALE  the default of --timeout-scale (which overrides it)\n"
 "  NO_COLOR  when set (to anything), the human report has no colour; colour\n"
 "            is only ever used when the report goes to a terminal\n"
 "\n"
@@ -348,7 +407,9 @@ void dcts_usage(FILE *f)
 "  dispatch-cts                                  # the built-in select backend\n"
 "  dispatch-cts build/backends/poll.so build/backends/epoll.so\n"
 "  dispatch-cts --filter 'TMO-*' --timeout-scale 3 --format tap ./mine.so\n"
-"  dispatch-cts --filter dsp-once-per-pass --no-fork ./mine.so   # under gdb\n"
+"  dispatch-cts --filter dsp-one-call-all-fields --no-fork ./mine.so  # gdb\n"
+"  dispatch-cts --format junit -o report.xml --shard 2/4 ./mine.so\n"
+"  dispatch-cts --write-expect gaps.txt ./mine.so   # then edit the reasons\n"
 "  dispatch-cts --expect spec/expectations/libuv.txt build/backends/libuv.so\n",
         f);
 }

@@ -23,15 +23,19 @@ typedef enum {
 
 typedef enum {
     DCTS_FORMAT_HUMAN, DCTS_FORMAT_TAP, DCTS_FORMAT_JUNIT,
-    DCTS_FORMAT_MARKDOWN
+    DCTS_FORMAT_MARKDOWN, DCTS_FORMAT_JSON
 } dcts_format;
 
 typedef struct dcts_options {
     dcts_mode mode;
     dcts_format format;
-    const char *output;         /* -o FILE; NULL: stdout */
+    const char *output;         /* -o FILE; NULL (or "-"): stdout */
     const char **filters;       /* --filter GLOBs (point into argv) */
     size_t nfilters;
+    const char **excludes;      /* --exclude GLOBs (point into argv) */
+    size_t nexcludes;
+    unsigned shard, nshards;    /* --shard I/N (1 <= I <= N); 0/0: all */
+    const char *write_expect;   /* --write-expect FILE, or NULL */
     const char **backends;      /* positional arguments (point into argv) */
     size_t nbackends;
     const char **expect_files;  /* --expect FILEs (point into argv) */
@@ -47,8 +51,11 @@ typedef struct dcts_options {
 #define DCTS_MAX_JOBS 1024u
 
 /* Defaults: mode RUN, format human, scale 1, jobs 0. */
+#define DCTS_SCALE_ENV "DCTS_TIMEOUT_SCALE"
+
 void dcts_options_init(dcts_options *o, const char *argv0);
-/* Parses argv[1..argc-1] into o (initialised first).  When argv[1] is
+/* Parses argv[1..argc-1] into o (initialised first; the timeout scale
+ * from $DCTS_TIMEOUT_SCALE when set, which --timeout-scale overrides).  When argv[1] is
  * "bench", the rest belongs to the benchmark: mode DCTS_MODE_BENCH, with
  * bench_argc/bench_argv from "bench" on (a backend file named bench is
  * given as ./bench).  Returns 0, or -1
@@ -64,6 +71,8 @@ unsigned dcts_default_jobs(void);
  * 0 on success, -1 on garbage or out of range. */
 int dcts_parse_scale(const char *s, double *out);
 int dcts_parse_jobs(const char *s, unsigned *out);
+/* "I/N", 1 <= I <= N <= 1000000. */
+int dcts_parse_shard(const char *s, unsigned *index, unsigned *count);
 
 /* --help text. */
 void dcts_usage(FILE *f);

@@ -63,6 +63,13 @@ int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
     case DCTS_FORMAT_MARKDOWN:
         dcts_render_markdown(&b, rep);
         break;
+    case DCTS_FORMAT_JSON:
+        if (dcts_render_json(&b, rep) != 0) {
+            dcts_buf_free(&b);
+            errno = ENOTSUP;
+            return -1;
+        }
+        break;
     default:
         dcts_render_human(&b, rep, colour);
         break;
@@ -74,6 +81,13 @@ int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
         errno = EIO;
     dcts_buf_free(&b);
     return rc;
+}
+
+void dcts_iso_time(time_t t, char *buf, size_t len)
+{
+    struct tm tm;
+    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
 int dcts_colour_wanted(FILE *f)

@@ -17,6 +17,10 @@
  *          <testcase classname=BACKEND name=CASE time=SECONDS> per case;
  *          <failure type="FAIL|TIMEOUT|CRASH">, <skipped message=...>,
  *          WARN as a passing testcase whose <system-out> holds the warning.
+ *   json   one document (report_json.c): the harness, the environment,
+ *          each backend with its about line and counts, and per case its
+ *          id, clauses, level, status, verdict, duration, message, the
+ *          call trace and the rerun command.
  *   markdown  the conformance table to publish (spec/ENGINES.md): the
  *          backends and what they run on, a row per case and a column per
  *          backend, then every result that is not a plain PASS with its
@@ -39,6 +43,7 @@
 
 #include <stddef.h>
 #include <stdio.h>
+#include <time.h>
 
 typedef struct dcts_suite {
     const char *name;            /* the backend's label: column, classname */
@@ -53,6 +58,11 @@ typedef struct dcts_report {
     size_t ncases;
     const dcts_suite *suites;
     size_t nsuites;
+    /* The run's circumstances, for JUnit and JSON (0 or NULL: unknown,
+     * left out). */
+    time_t started;              /* when the run began */
+    double timeout_scale;
+    unsigned shard, nshards;     /* --shard I/N, or 0 and 0 */
 } dcts_report;
 
 /* True when no suite has a FAIL, TIMEOUT or CRASH. */
@@ -67,6 +77,18 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour);
 void dcts_render_tap(dcts_buf *b, const dcts_report *rep);
 void dcts_render_junit(dcts_buf *b, const dcts_report *rep);
 void dcts_render_markdown(dcts_buf *b, const dcts_report *rep);
+/* JSON (report_json.c), written with jansson: 0, or -1 when this build
+ * has no JSON library (dcts_json_available). */
+int dcts_render_json(dcts_buf *b, const dcts_report *rep);
+/* --list --format json: the selected cases as a JSON array. */
+int dcts_render_case_list_json(dcts_buf *b, const dcts_case *const *cases,
+                               size_t n);
+int dcts_json_available(void);
+/* --write-expect: the run as an expectations file (report_expect.c). */
+void dcts_render_expectations(dcts_buf *b, const dcts_report *rep);
+
+/* "2026-12-03T13:18:09Z" for t (UTC), into buf (at least 21 bytes). */
+void dcts_iso_time(time_t t, char *buf, size_t len);
 
 /* The expectation of r, when it has one, with where it is written and
  * its reason, cleaned, on one line: "expected FAIL (spec/x.txt:3): reason",

@@ -2,7 +2,8 @@
  * report_junit.c: JUnit XML, the dialect CI systems read:
  *
  *   <testsuites name="dispatch-cts" tests= failures= errors="0" skipped= time=>
- *     <testsuite name="select" tests= failures= errors="0" skipped= time=>
+ *     <testsuite name="select" tests= failures= errors="0" skipped= time=
+ *                timestamp="2026-12-03T13:18:09Z" hostname=>
  *       <properties><property name="backend" value="PATH"/></properties>
  *       <testcase classname="select" name="CASE" time="0.003"/>
  *       <testcase ...><failure message="..." type="FAIL">message with
@@ -20,6 +21,9 @@
  * make the document ill-formed.
  */
 #include "report.h"
+
+#include <stdio.h>
+#include <unistd.h>
 
 #ifndef DCTS_VERSION
 #define DCTS_VERSION "unknown"
@@ -146,6 +150,11 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
 {
     dcts_counts all, c;
     double ms = 0;
+    char host[256] = "localhost";
+
+    if (gethostname(host, sizeof host) != 0)
+        snprintf(host, sizeof host, "localhost");
+    host[sizeof host - 1] = '\0';
 
     dcts_count_results(NULL, 0, &all);
     for (size_t s = 0; s < rep->nsuites; s++) {
@@ -167,6 +176,12 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         dcts_buf_puts(b, "  <testsuite");
         attr(b, "name", suite->name);
         counts_attrs(b, &c, total_ms(suite->results, rep->ncases));
+        if (rep->started) {
+            char when[32];
+            dcts_iso_time(rep->started, when, sizeof when);
+            attr(b, "timestamp", when);
+        }
+        attr(b, "hostname", host);
         dcts_buf_puts(b, ">\n    <properties>\n      <property name=\"backend\"");
         attr(b, "value", suite->source);
         dcts_buf_puts(b, "/>\n      <property name=\"dispatch-cts.version\"");
@@ -174,6 +189,13 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         if (suite->about) {
             dcts_buf_puts(b, "/>\n      <property name=\"engine\"");
             attr(b, "value", suite->about);
+        }
+        if (rep->nshards) {
+            /* Shards of one run merge: same suite names, disjoint cases. */
+            char shard[32];
+            snprintf(shard, sizeof shard, "%u/%u", rep->shard, rep->nshards);
+            dcts_buf_puts(b, "/>\n      <property name=\"shard\"");
+            attr(b, "value", shard);
         }
         dcts_buf_puts(b, "/>\n    </properties>\n");
         for (size_t i = 0; i < rep->ncases; i++)

@@ -76,3 +76,79 @@ if [[ -e $good ]]; then
 fi
 expect 0 "--format markdown writes the table" -- --format markdown --filter 'abi-*'
 says "^\| case \| clauses \| level \| select \|$" "the markdown table has a column per backend"
+
+# ---- CI conveniences ----------------------------------------------------------
+# JSON: parsed by a real parser (python3's json), with the fields promised.
+json_ok() {   # json_ok FILE WHAT PYTHON-EXPRESSION-ON-d
+  if python3 -c "import json,sys; d=json.load(open(sys.argv[1])); sys.exit(0 if ($3) else 1)" "$1" 2>"$tmp/json-err"
+  then echo "PASS $2"; else echo "FAIL $2"; head -3 "$tmp/json-err" | sed 's/^/    /'; fi
+}
+if "$H" --format json --filter abi-descriptor -o "$tmp/probe.json" 2>/dev/null; then
+  expect 0 "--format json writes a report" -- --format json -o "$tmp/r.json" --filter 'abi-*'
+  json_ok "$tmp/r.json" "the JSON report parses, with harness, environment and per-case fields" \
+    "d['harness']['version'] and d['environment']['rlimit_nofile']['hard'] is not None and d['environment']['timeout_scale'] == 1 and all(set(['id','clauses','level','status','expected','duration_ms','message','trace','rerun']) <= set(c) for b in d['backends'] for c in b['cases'])"
+  expect 0 "--list --format json" -- --list --format json --filter 'TMO-*'
+  cp "$tmp/out" "$tmp/list.json"
+  json_ok "$tmp/list.json" "the JSON case list parses and holds only the TMO cases" \
+    "len(d) > 0 and all(any(x.startswith('TMO-') for x in c['clauses']) for c in d)"
+  if [[ -e $good ]]; then
+    expect 1 "--format json on a failing backend" -- --format json -o "$tmp/f.json" --filter 'abi-*' "$good"
+    json_ok "$tmp/f.json" "the JSON of a failure has its trace or message and rerun command" \
+      "not d['ok'] and any(c['status'] == 'FAIL' and c['rerun'] and '--filter' in c['rerun'] for c in d['backends'][0]['cases'])"
+  fi
+else
+  expect 2 "--format json without jansson is refused with the reason" -- --format json --filter abi-descriptor
+  says "without jansson" "the refusal says how to get it"
+fi
+
+# --exclude and --shard: the shards of a selection are disjoint and cover it.
+"$H" --list --exclude 'TMO-*' >"$tmp/ex.txt" 2>&1
+if grep -q 'TMO-' "$tmp/ex.txt"; then echo "FAIL --exclude 'TMO-*' leaves out every TMO case"
+else echo "PASS --exclude 'TMO-*' leaves out every TMO case"; fi
+"$H" --list >"$tmp/all.txt"
+for i in 1 2 3; do "$H" --list --shard $i/3 | awk 'NR > 1 { print $1 }'; done | sort >"$tmp/shards.txt"
+if diff -q <(awk 'NR > 1 { print $1 }' "$tmp/all.txt" | sort) "$tmp/shards.txt" >/dev/null &&
+   [[ $(sort "$tmp/shards.txt" | uniq -d | wc -l) == 0 ]]
+then echo "PASS --shard 1/3, 2/3 and 3/3 run every case exactly once"
+else echo "FAIL --shard 1/3, 2/3 and 3/3 do not partition the cases"; fi
+expect 2 "--shard 4/3 is refused" -- --shard 4/3
+expect 2 "--shard 0/2 is refused" -- --shard 0/2
+expect 2 "--exclude of every case is a usage error" -- --exclude '*'
+expect 0 "--format junit --shard writes a report" -- --format junit -o "$tmp/s.xml" --shard 1/2 --filter 'abi-*'
+if xmllint --noout "$tmp/s.xml" 2>/dev/null && grep -q 'name="shard" value="1/2"' "$tmp/s.xml" &&
+   grep -qE 'timestamp="[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z" hostname="[^"]+"' "$tmp/s.xml"
+then echo "PASS JUnit is well-formed, with timestamp, hostname and the shard"
+else echo "FAIL JUnit lacks timestamp, hostname or the shard property"; fi
+
+# DCTS_TIMEOUT_SCALE, and --timeout-scale over it.
+DCTS_TIMEOUT_SCALE=nope expect 2 "a bad DCTS_TIMEOUT_SCALE is refused" -- --list
+says "DCTS_TIMEOUT_SCALE" "the refusal names the variable"
+DCTS_TIMEOUT_SCALE=nope expect 2 "a bad DCTS_TIMEOUT_SCALE is refused even with --timeout-scale" -- --timeout-scale 2 --list
+if [[ -e $good ]]; then
+  DCTS_TIMEOUT_SCALE=3 expect 1 "DCTS_TIMEOUT_SCALE reaches the run" -- --format json -o "$tmp/scale.json" --filter 'abi-*' "$good"
+  json_ok "$tmp/scale.json" "the JSON environment shows the scale from DCTS_TIMEOUT_SCALE" \
+    "d['environment']['timeout_scale'] == 3"
+fi
+
+# -o - is standard output.
+expect 0 "-o - writes to standard output" -- --format tap -o - --filter abi-descriptor
+says "^TAP version 13$" "the TAP report is on standard output"
+[[ -e ./- ]] && echo "FAIL -o - made a file named '-'" || echo "PASS -o - made no file named '-'"
+
+# --write-expect, then --expect: placeholders refused until reasons are given.
+if [[ -e $good ]]; then
+  expect 1 "--write-expect on a failing backend" -- --write-expect "$tmp/gaps.txt" --filter 'abi-*' "$good"
+  if grep -q '^good abi-independent-contexts FAIL TODO(reason):' "$tmp/gaps.txt"
+  then echo "PASS --write-expect writes each gap with the placeholder reason"
+  else echo "FAIL --write-expect wrote no placeholder line"; head -5 "$tmp/gaps.txt"; fi
+  expect 2 "--expect refuses a placeholder reason" -- --expect "$tmp/gaps.txt" --filter 'abi-*' "$good"
+  says "placeholder" "the refusal says the reason is a placeholder"
+  sed 's/TODO(reason): say why; it/known: it/' "$tmp/gaps.txt" >"$tmp/gaps-done.txt"
+  expect 0 "--write-expect, reasons filled in, then --expect on the same run exits 0" -- \
+    --expect "$tmp/gaps-done.txt" --filter 'abi-*' "$good"
+  expect 0 "--write-expect over --expect keeps the reasons" -- \
+    --expect "$tmp/gaps-done.txt" --write-expect "$tmp/gaps2.txt" --filter 'abi-*' "$good"
+  if diff <(grep -v '^#' "$tmp/gaps-done.txt") <(grep -v '^#' "$tmp/gaps2.txt") >/dev/null
+  then echo "PASS a rewritten expectations file keeps every met line and reason"
+  else echo "FAIL the rewritten expectations file differs"; fi
+fi

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # tools/deps.sh: the Debian packages dispatch-cts uses, checked, and
 # installed when we are root.  The one dependency step: `make run` calls
-# it for the engine libraries, ./run_tests.sh for everything.
+# it for what the matrix uses, ./run_tests.sh for everything.
 #
-#   tools/deps.sh build   the engine adapters' libraries (optional: make
-#                         leaves out an adapter whose library is missing)
-#   tools/deps.sh test    everything ./run_tests.sh uses: build, plus the
-#                         test tools (cmocka, socat, valgrind, prove, ...)
+#   tools/deps.sh run     what `make run` uses, all optional: the engine
+#                         adapters' libraries and jansson (--format json),
+#                         which make leaves out when missing, and socat
+#                         (the peer cases skip without it)
+#   tools/deps.sh test    everything ./run_tests.sh uses: run, plus the
+#                         test tools (cmocka, valgrind, prove, ...)
 #
 # As root, the missing packages are installed with apt-get install -y; a
 # dpkg lock held by another apt waits up to DCTS_APT_LOCK_TIMEOUT seconds
@@ -18,27 +20,27 @@ cd "$(dirname "$0")/.." || exit 1
 
 what=${1:-test}
 case $what in
-  build|test) ;;
-  -h|--help) sed -n '2,16s/^# \{0,1\}//p' "$0"; exit 0 ;;
-  *) echo "tools/deps.sh: unknown set '$what' (build or test)" >&2; exit 2 ;;
+  run|test) ;;
+  -h|--help) sed -n '2,18s/^# \{0,1\}//p' "$0"; exit 0 ;;
+  *) echo "tools/deps.sh: unknown set '$what' (run or test)" >&2; exit 2 ;;
 esac
 
 # The engine adapters: backends/NAME/REQUIRES is "HEADER PACKAGE" (the
 # Makefile probes the same header to decide whether to build NAME).
-build_deps=()
+run_deps=("/usr/include/jansson.h:libjansson-dev" "socat:socat")
 for req in backends/*/REQUIRES; do
-  read -r header package <"$req" && build_deps+=("/usr/include/$header:$package")
+  read -r header package <"$req" && run_deps+=("/usr/include/$header:$package")
 done
 
 # command-or-file:package
 test_deps=(
   "cc:gcc" "make:make" "clang:clang" "patch:patch" "pkg-config:pkg-config"
-  "/usr/include/cmocka.h:libcmocka-dev" "socat:socat" "valgrind:valgrind"
+  "/usr/include/cmocka.h:libcmocka-dev" "valgrind:valgrind"
   "/usr/include/valgrind/callgrind.h:valgrind" "strace:strace"
   "xmllint:libxml2-utils" "jq:jq" "prove:perl"
 )
 
-deps=("${build_deps[@]}")
+deps=("${run_deps[@]}")
 [[ $what == test ]] && deps+=("${test_deps[@]}")
 
 missing=()

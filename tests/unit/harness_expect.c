@@ -242,7 +242,7 @@ static void options(void **state)
     dcts_options_free(&o);
     char *format[] = { "dispatch-cts", "--format", "md" };
     assert_int_equal(dcts_options_parse(&o, 3, format, err, sizeof err), -1);
-    assert_non_null(strstr(err, "(human, tap, junit or markdown)"));
+    assert_non_null(strstr(err, "(human, tap, junit, markdown or json)"));
     dcts_options_free(&o);
 }
 
@@ -339,7 +339,7 @@ static dcts_result results[NCASES] = {
 };
 static const dcts_suite suite = { "eng", "build/backends/eng.so", results,
                                   "eng 1.2 | epoll" };
-static const dcts_report rep = { case_ptrs, NCASES, &suite, 1 };
+static const dcts_report rep = { .cases = case_ptrs, .ncases = NCASES, .suites = &suite, .nsuites = 1 };
 
 static void counts(void **state)
 {

@@ -11,6 +11,7 @@
 #include "harness_check.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define ARGV(...) ((char *const[]){ "dispatch-cts", __VA_ARGS__ })
@@ -222,6 +223,49 @@ static void usage_mentions_every_option(void **state)
     free(text);
 }
 
+static void ci_conveniences(void **state)
+{
+    (void)state;
+    dcts_options o;
+    assert_int_equal(PARSE(&o, "--exclude", "TMO-*", "--exclude=cls-*",
+                           "--shard", "2/5", "--write-expect", "gaps.txt",
+                           "--format", "json", "-o", "-"), 0);
+    assert_int_equal(o.nexcludes, 2);
+    assert_string_equal(o.excludes[1], "cls-*");
+    assert_int_equal(o.shard, 2);
+    assert_int_equal(o.nshards, 5);
+    assert_string_equal(o.write_expect, "gaps.txt");
+    assert_int_equal(o.format, DCTS_FORMAT_JSON);
+    assert_string_equal(o.output, "-");
+    dcts_options_free(&o);
+
+    unsigned i, n;
+    assert_int_equal(dcts_parse_shard("1/1", &i, &n), 0);
+    assert_int_equal(dcts_parse_shard("0/1", &i, &n), -1);
+    assert_int_equal(dcts_parse_shard("3/2", &i, &n), -1);
+    assert_int_equal(dcts_parse_shard("1/", &i, &n), -1);
+    assert_int_equal(dcts_parse_shard("/2", &i, &n), -1);
+    assert_int_equal(dcts_parse_shard("1/2x", &i, &n), -1);
+    assert_int_equal(dcts_parse_shard("-1/2", &i, &n), -1);
+    assert_int_equal(PARSE(&o, "--exclude", ""), -1);
+    dcts_options_free(&o);
+
+    /* The environment gives the default scale; the option overrides it;
+     * garbage in it is an error, not silently 1. */
+    setenv(DCTS_SCALE_ENV, "4", 1);
+    assert_int_equal(PARSE(&o, "--list"), 0);
+    assert_true(o.timeout_scale == 4.0);
+    dcts_options_free(&o);
+    assert_int_equal(PARSE(&o, "--timeout-scale", "2"), 0);
+    assert_true(o.timeout_scale == 2.0);
+    dcts_options_free(&o);
+    setenv(DCTS_SCALE_ENV, "0", 1);
+    assert_int_equal(PARSE(&o, "--list"), -1);
+    assert_non_null(strstr(err, DCTS_SCALE_ENV));
+    dcts_options_free(&o);
+    unsetenv(DCTS_SCALE_ENV);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +276,7 @@ int main(void)
         cmocka_unit_test(modes),
         cmocka_unit_test(bad),
         cmocka_unit_test(numbers),
+        cmocka_unit_test(ci_conveniences),
         cmocka_unit_test(usage_mentions_every_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
