@@ -11,8 +11,10 @@
 #                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
 #   make bench-instructions   the same workload under callgrind: user-space
 #                   instructions per event, exact and repeatable
-#   make install    PREFIX=/usr/local DESTDIR=... (binary, header, pkg-config,
-#                   bundled backends)
+#   make install    PREFIX=/usr/local DESTDIR=... (the stripped binary, header,
+#                   pkg-config, bundled backends, man page, the contract
+#                   under share/doc/dispatch-cts, bash completion)
+#   make man        regenerate docs/dispatch-cts.1 from --help (help2man)
 #   make clean
 #
 # Every backend is a directory under backends/ (except common/ and mutants/);
@@ -103,10 +105,11 @@ $(BUILD)/obj/embed/%.o: %.c $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -DDC_ENTRY_NAME=dc_embedded_backend -c -o $@ $<
 
-# The clause table, extracted from the contract's headings.
-$(BUILD)/gen/clauses.c: spec/CONTRACT.md tools/gen-clauses.sh
+# The clause table (headings and whole texts) from the contract, and the
+# mutants from their MANIFEST, for failure messages and explain.
+$(BUILD)/gen/clauses.c: spec/CONTRACT.md backends/mutants/MANIFEST tools/gen-clauses.sh
 	@mkdir -p $(dir $@)
-	sh tools/gen-clauses.sh $< > $@.tmp && mv $@.tmp $@
+	sh tools/gen-clauses.sh spec/CONTRACT.md backends/mutants/MANIFEST > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 	@mkdir -p $(dir $@)
@@ -156,19 +159,42 @@ engines-report: all
 check:
 	./run_tests.sh
 
-install: all
+# The man page: from --help with help2man where it is (and checked against
+# the shipped one by tests/install.sh), else the shipped docs/dispatch-cts.1;
+# `make man` regenerates the shipped one.
+MAN_NAME := conformance test suite for dispatch context backends
+HELP2MAN := $(shell command -v help2man 2>/dev/null)
+DOCDIR = $(PREFIX)/share/doc/dispatch-cts
+.PHONY: man
+$(BUILD)/dispatch-cts.1: $(BUILD)/dispatch-cts
+	$(if $(HELP2MAN),help2man -N -n '$(MAN_NAME)' -o $@ $(BUILD)/dispatch-cts,cp docs/dispatch-cts.1 $@)
+
+man: $(BUILD)/dispatch-cts
+	help2man -N -n '$(MAN_NAME)' -o docs/dispatch-cts.1 $(BUILD)/dispatch-cts
+
+# The binary is installed stripped (its debug info stays in $(BUILD)).
+install: all $(BUILD)/dispatch-cts.1
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
-	    $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
+	    $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends $(DESTDIR)$(PREFIX)/lib/pkgconfig \
+	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR) \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions
+	install -m 755 -s $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
 	install -m 644 spec/dispatch_context.h $(DESTDIR)$(PREFIX)/include/dispatch_context.h
 	install -m 644 $(BACKEND_SO) $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    spec/dispatch-cts.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
+	install -m 644 $(BUILD)/dispatch-cts.1 $(DESTDIR)$(PREFIX)/share/man/man1/dispatch-cts.1
+	install -m 644 spec/CONTRACT.md spec/dispatch_context.h spec/ENGINES.md README.md \
+	    $(DESTDIR)$(DOCDIR)/
+	install -m 644 tools/dispatch-cts.bash-completion \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dispatch-cts
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dispatch-cts $(DESTDIR)$(PREFIX)/include/dispatch_context.h \
-	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
-	rm -rf $(DESTDIR)$(PREFIX)/lib/dispatch-cts
+	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc \
+	    $(DESTDIR)$(PREFIX)/share/man/man1/dispatch-cts.1 \
+	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dispatch-cts
+	rm -rf $(DESTDIR)$(PREFIX)/lib/dispatch-cts $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf $(BUILD) build-*

@@ -315,6 +315,16 @@ int dcts_main(int argc, char **argv, const dc_backend *(*embedded)(void))
     case DCTS_MODE_RUN:
         rc = run(&opt, embedded);
         break;
+    case DCTS_MODE_EXPLAIN:
+        all = dcts_all_cases(&nall);
+        if (dcts_explain(stdout, opt.explain_id, dcts_clauses,
+                         dcts_clause_texts, dcts_mutant_notes, all,
+                         nall) != 0) {
+            fprintf(stderr, PROG ": explain: '%.60s' is neither a clause nor "
+                    "a case (see --list-clauses, --list)\n", opt.explain_id);
+            rc = 2;
+        }
+        break;
     case DCTS_MODE_BENCH:
         rc = dcts_bench_main(opt.bench_argc, opt.bench_argv, embedded);
         break;

@@ -53,6 +53,32 @@ void dcts_list_clauses(FILE *f, const dcts_clause *clauses,
 size_t dcts_check_coverage(FILE *f, const dcts_clause *clauses,
                            const dcts_case *const *all, size_t n);
 
+/* The whole text of each clause under its heading (the rule, its Why, its
+ * Seed), and the mutants with the clauses they break: generated from
+ * spec/CONTRACT.md and backends/mutants/MANIFEST (tools/gen-clauses.sh).
+ * Both end with an all-NULL entry. */
+typedef struct dcts_clause_text {
+    const char *id;
+    const char *body;
+} dcts_clause_text;
+extern const dcts_clause_text dcts_clause_texts[];
+
+typedef struct dcts_mutant_note {
+    const char *name;          /* backends/mutants/NAME.patch */
+    const char *clauses;       /* "TMO-1,TMO-5" */
+    const char *defect;        /* one line */
+} dcts_mutant_note;
+extern const dcts_mutant_note dcts_mutant_notes[];
+
+/* explain ID: a clause id (any case) prints its heading and whole text,
+ * then the cases that check it and the mutants that break it; a case id
+ * its summary, level and each of its clauses' texts.  0, or -1 (nothing
+ * printed) when ID is neither. */
+int dcts_explain(FILE *f, const char *id, const dcts_clause *clauses,
+                 const dcts_clause_text *texts,
+                 const dcts_mutant_note *mutants,
+                 const dcts_case *const *all, size_t n);
+
 /* "MUST" / "SHOULD". */
 const char *dcts_level_name(dcts_level l);
 

@@ -209,8 +209,13 @@ static int probe(const char *path, double scale, char *err, size_t errlen)
     return rc;
 }
 
-/* "x.so" -> "./x.so" when x.so is a file here, so dlopen does not search
- * the library path. */
+/* A name without a slash: "x.so" -> "./x.so" when it is a file here (so
+ * dlopen does not search the library path); otherwise the backend of that
+ * name installed beside this program, as it or as NAME.so: in
+ * BINDIR/../lib/dispatch-cts/backends (make install, pkg-config's
+ * backenddir) or, in a build tree, BINDIR/backends.  Found relative to
+ * the program itself, so an installed tree can move.  Not found: "./x",
+ * whose load error names it. */
 static char *resolve(const char *path)
 {
     if (strchr(path, '/'))
@@ -218,6 +223,32 @@ static char *resolve(const char *path)
     dcts_buf b = DCTS_BUF_INIT;
     dcts_buf_puts(&b, "./");
     dcts_buf_puts(&b, path);
+    if (access(dcts_buf_str(&b), F_OK) == 0)
+        return dcts_buf_take(&b);
+
+    char exe[4096];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n > 0) {
+        exe[n] = '\0';
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = '\0';
+        static const char *const dirs[] = {
+            "/../lib/dispatch-cts/backends/", "/backends/"
+        };
+        static const char *const suffixes[] = { "", ".so" };
+        for (size_t d = 0; d < 2; d++)
+            for (size_t x = 0; x < 2; x++) {
+                dcts_buf c = DCTS_BUF_INIT;
+                dcts_buf_printf(&c, "%s%s%s%s", exe, dirs[d], path,
+                                suffixes[x]);
+                if (access(dcts_buf_str(&c), F_OK) == 0) {
+                    dcts_buf_free(&b);
+                    return dcts_buf_take(&c);
+                }
+                dcts_buf_free(&c);
+            }
+    }
     return dcts_buf_take(&b);
 }
 
@@ -258,15 +289,21 @@ int dcts_load_backend(const char *path, double timeout_scale,
     char problem[512];
 
     memset(h, 0, sizeof *h);
-    if (stat(path, &st) != 0) {
+    char *full = resolve(path);
+    if (stat(full, &st) != 0) {
         snprintf(problem, sizeof problem, "%s", errno == ENOENT
-                 ? "no such file" : strerror(errno));
+                 ? (strchr(path, '/') ? "no such file"
+                    : "no such file here, nor an installed backend of "
+                      "that name")
+                 : strerror(errno));
+        free(full);
         return refuse(err, errlen, path, problem);
     }
-    if (S_ISDIR(st.st_mode))
+    if (S_ISDIR(st.st_mode)) {
+        free(full);
         return refuse(err, errlen, path, "is a directory, not a shared "
                       "object");
-    char *full = resolve(path);
+    }
     if (probe(full, timeout_scale, problem, sizeof problem) != 0 ||
         open_quietly(full, &h->dl, &h->be, &h->about, problem,
                      sizeof problem) != 0) {

@@ -225,6 +225,14 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
         dcts_parse_scale(env_scale, &o->timeout_scale) != 0)
         return fail(err, errlen, DCTS_SCALE_ENV ": '%.40s' is not a "
                     "positive, finite number", env_scale);
+    if (argc > 1 && strcmp(argv[1], "explain") == 0) {
+        if (argc != 3 || !*argv[2])
+            return fail(err, errlen, "explain takes one clause or case id "
+                        "(e.g. explain TMO-9)");
+        o->mode = DCTS_MODE_EXPLAIN;
+        o->explain_id = argv[2];
+        return 0;
+    }
     if (argc > 1 && strcmp(argv[1], "bench") == 0) {
         o->mode = DCTS_MODE_BENCH;
         o->bench_argc = argc - 1;
@@ -292,16 +300,22 @@ void dcts_usage(FILE *f)
 {
     fputs(
 "Usage: dispatch-cts [OPTION]... [BACKEND.so]...\n"
+"       dispatch-cts explain CLAUSE-OR-CASE-ID\n"
 "       dispatch-cts bench [OPTION]... [BACKEND.so]...\n"
 "\n"
-"Checks dispatch context backends against the contract in spec/CONTRACT.md.\n"
+"Checks dispatch context backends against the contract: spec/CONTRACT.md in\n"
+"the source, installed as PREFIX/share/doc/dispatch-cts/CONTRACT.md, with the\n"
+"ABI (dispatch_context.h); 'dispatch-cts explain ID' prints a clause or case.\n"
 "Each BACKEND is a shared object exporting dc_backend_v1(); a name without a\n"
-"slash is looked up in the current directory.  With no BACKEND, the select\n"
-"backend built into dispatch-cts is checked.  With several, every case runs\n"
-"against each and the report is a matrix.  Before any case runs, every\n"
-"backend is loaded and its descriptor checked (in a separate process first,\n"
-"so a crashing or hanging entry function is caught); if any one cannot be\n"
-"loaded, dispatch-cts says why and exits with status 2 without running.\n"
+"slash is looked up in the current directory, then among the installed\n"
+"backends as NAME or NAME.so (PREFIX/lib/dispatch-cts/backends, pkg-config's\n"
+"backenddir; in a build tree, build/backends): 'dispatch-cts epoll' works.\n"
+"With no BACKEND, the select backend built into dispatch-cts is checked.\n"
+"With several, every case runs against each and the report is a matrix.\n"
+"Before any case runs, every backend is loaded and its descriptor checked (in\n"
+"a separate process first, so a crashing or hanging entry function is\n"
+"caught); if any one cannot be loaded, dispatch-cts says why and exits with\n"
+"status 2 without running.\n"
 "\n"
 "Every case runs in its own process (own process group, output captured)\n"
 "under a watchdog: the case's budget (default 5 s) times --timeout-scale.\n"
@@ -381,6 +395,11 @@ void dcts_usage(FILE *f)
 "  A SKIP meets no expectation and misses none: the case did not run.\n"
 "A failure's details name the clauses, what was expected and observed, the\n"
 "case's captured output, and the command to rerun the case alone.\n"
+"\n"
+"Explaining:\n"
+"  dispatch-cts explain TMO-9  prints a clause's whole text (rule, Why, Seed),\n"
+"  the cases that check it and the mutants that break it; explain CASE-ID\n"
+"  prints a case's summary and its clauses' texts\n"
 "\n"
 "Benchmark:\n"
 "  dispatch-cts bench ... measures how fast backends dispatch, against raw\n"

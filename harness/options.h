@@ -18,7 +18,8 @@ typedef enum {
     DCTS_MODE_CHECK_COVERAGE,   /* --check-coverage */
     DCTS_MODE_HELP,             /* --help */
     DCTS_MODE_VERSION,          /* --version */
-    DCTS_MODE_BENCH             /* `dispatch-cts bench ...` (bench.h) */
+    DCTS_MODE_BENCH,            /* `dispatch-cts bench ...` (bench.h) */
+    DCTS_MODE_EXPLAIN           /* `dispatch-cts explain ID` */
 } dcts_mode;
 
 typedef enum {
@@ -46,6 +47,7 @@ typedef struct dcts_options {
     const char *argv0;          /* for rerun hints */
     int bench_argc;             /* DCTS_MODE_BENCH: the arguments from */
     char **bench_argv;          /* "bench" on, for bench_options.c */
+    const char *explain_id;     /* DCTS_MODE_EXPLAIN: the clause or case */
 } dcts_options;
 
 #define DCTS_MAX_JOBS 1024u

@@ -152,3 +152,22 @@ if [[ -e $good ]]; then
   then echo "PASS a rewritten expectations file keeps every met line and reason"
   else echo "FAIL the rewritten expectations file differs"; fi
 fi
+
+# explain: a clause's whole text, its cases and mutants; a case's clauses.
+expect 0 "explain TMO-9 exits 0" -- explain TMO-9
+says "\*\*Why:\*\*" "explain prints the clause's Why"
+says "tmo-signal-not-error" "explain lists the cases that check the clause"
+says "eintr-restarts-full-timeout" "explain lists the mutants that break it"
+expect 0 "explain takes a clause id in any case" -- explain tmo-9
+expect 0 "explain CASE-ID exits 0" -- explain tmo-null-no-targets
+says "TMO-1 · MUST" "explain of a case prints its clauses"
+expect 2 "explain of an unknown id is refused" -- explain no-such-thing
+expect 2 "explain with no id is a usage error" -- explain
+
+# A backend by name: from the build tree (and, installed, tests/install.sh).
+Habs=$(cd "$(dirname "$H")" && pwd)/$(basename "$H")
+if (cd "$tmp" && "$Habs" --filter abi-descriptor epoll >/dev/null 2>&1); then
+  echo "PASS 'dispatch-cts epoll' finds the backend beside the program"
+else echo "FAIL 'dispatch-cts epoll' from another directory"; fi
+expect 2 "an unknown backend name is a load error" -- no-such-backend
+says "nor an installed backend" "the load error says where it looked"

@@ -13,7 +13,9 @@ else
   echo "FAIL make install"; sed 's/^/    /' "$tmp/log" | tail -5; exit 0
 fi
 for f in bin/dispatch-cts include/dispatch_context.h lib/pkgconfig/dispatch-cts.pc \
-         lib/dispatch-cts/backends/select.so; do
+         lib/dispatch-cts/backends/select.so share/man/man1/dispatch-cts.1 \
+         share/doc/dispatch-cts/CONTRACT.md share/doc/dispatch-cts/dispatch_context.h \
+         share/bash-completion/completions/dispatch-cts; do
   if [[ -e $root$prefix/$f ]]; then echo "PASS installs $f"; else echo "FAIL installs $f"; fi
 done
 
@@ -39,3 +41,32 @@ if [[ $rc == 1 ]] && grep -q 'tmo-null-no-targets .*TIMEOUT' "$tmp/out" &&
 else
   echo "FAIL the installed harness on the example: exit $rc"; tail -5 "$tmp/out" | sed 's/^/    /'
 fi
+
+# The installed binary is stripped; the build's keeps its debug info.
+if file "$root$prefix/bin/dispatch-cts" | grep -q ', stripped'; then echo "PASS the installed binary is stripped"
+else echo "FAIL the installed binary is not stripped"; fi
+if file build/dispatch-cts | grep -q 'with debug_info'; then echo "PASS build/dispatch-cts keeps its debug info"
+else echo "FAIL build/dispatch-cts has no debug info"; fi
+
+# The man page reads, and says what --help says (the shipped one is current).
+if man -l "$root$prefix/share/man/man1/dispatch-cts.1" 2>/dev/null | grep -q -- '--write-expect'
+then echo "PASS man dispatch-cts renders, with the options"
+else echo "FAIL the installed man page does not render the options"; fi
+if command -v help2man >/dev/null; then
+  make -s build/dispatch-cts.1 >/dev/null 2>&1
+  if diff <(grep -v '^\.TH' docs/dispatch-cts.1) <(grep -v '^\.TH' build/dispatch-cts.1) >/dev/null
+  then echo "PASS docs/dispatch-cts.1 is current with --help"
+  else echo "FAIL docs/dispatch-cts.1 is stale: run make man"; fi
+fi
+
+# An installed backend is found by name, from anywhere.
+if (cd "$tmp" && "$root$prefix/bin/dispatch-cts" --filter abi-descriptor select >/dev/null 2>&1)
+then echo "PASS the installed harness finds an installed backend by name"
+else echo "FAIL 'dispatch-cts select' does not find the installed backend"; fi
+
+# The bash completion loads and completes.
+if out=$(bash -c 'source "$1"; COMP_WORDS=("$2" --format j); COMP_CWORD=2; _dispatch_cts; echo "${COMPREPLY[*]}"' \
+           _ "$root$prefix/share/bash-completion/completions/dispatch-cts" "$root$prefix/bin/dispatch-cts") &&
+   [[ $out == "junit json" ]]
+then echo "PASS the bash completion completes --format"
+else echo "FAIL the bash completion: '$out'"; fi

@@ -37,7 +37,8 @@ test_deps=(
   "cc:gcc" "make:make" "clang:clang" "patch:patch" "pkg-config:pkg-config"
   "/usr/include/cmocka.h:libcmocka-dev" "valgrind:valgrind"
   "/usr/include/valgrind/callgrind.h:valgrind" "strace:strace"
-  "xmllint:libxml2-utils" "jq:jq" "prove:perl"
+  "xmllint:libxml2-utils" "jq:jq" "prove:perl" "help2man:help2man" "file:file"
+  "man:man-db"
 )
 
 deps=("${run_deps[@]}")

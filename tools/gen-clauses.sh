@@ -1,12 +1,56 @@
 #!/bin/sh
-# Turns the clause headings of spec/CONTRACT.md ("### ID · LEVEL · text")
-# into the C table the harness quotes in failure messages.
+# gen-clauses.sh CONTRACT.md MANIFEST: the C tables the harness compiles in.
+#   dcts_clauses       each clause heading of the contract ("### ID · LEVEL ·
+#                      text"): quoted in failure messages
+#   dcts_clause_texts  each clause's whole text below its heading (the rule,
+#                      its Why, its Seed): for 'dispatch-cts explain'
+#   dcts_mutant_notes  the mutants of backends/mutants/MANIFEST, with the
+#                      clauses they break: for 'dispatch-cts explain'
 set -eu
-printf '/* Generated from %s by tools/gen-clauses.sh: do not edit. */\n' "$1"
-printf '#include "dcts.h"\n\nconst dcts_clause dcts_clauses[] = {\n'
-sed -n 's/^### \([A-Z][A-Z]*-[0-9][0-9]*\) · \([A-Z][A-Z]*\) · \(.*\)$/\1\t\2\t\3/p' "$1" |
+contract=$1 manifest=$2
+printf '/* Generated from %s and %s by tools/gen-clauses.sh: do not edit. */\n' \
+    "$contract" "$manifest"
+printf '#include "dcts.h"\n#include "catalog.h"\n\nconst dcts_clause dcts_clauses[] = {\n'
+sed -n 's/^### \([A-Z][A-Z]*-[0-9][0-9]*\) · \([A-Z][A-Z]*\) · \(.*\)$/\1\t\2\t\3/p' "$contract" |
 while IFS='	' read -r id level text; do
     esc=$(printf '%s' "$text" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')
     printf '    { "%s", "%s", "%s" },\n' "$id" "$level" "$esc"
 done
+printf '    { 0, 0, 0 }\n};\n\n'
+
+# A clause's text: every line after its heading up to the next heading,
+# blank lines at either end dropped.
+printf 'const dcts_clause_text dcts_clause_texts[] = {\n'
+awk '
+function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); gsub(/\t/, " ", s); return s }
+function flush() {
+    if (id == "") return
+    while (n > 0 && body[n] ~ /^[ \t]*$/) n--
+    printf "    { \"%s\",\n", id
+    for (i = 1; i <= n; i++) printf "      \"%s\\n\"\n", esc(body[i])
+    if (n == 0) printf "      \"\"\n"
+    printf "    },\n"
+    id = ""; n = 0
+}
+/^##/ {
+    flush()
+    if (match($0, /^### [A-Z]+-[0-9]+ /)) { id = substr($0, 5, RLENGTH - 5); started = 0 }
+    next
+}
+id != "" {
+    if (!started && $0 ~ /^[ \t]*$/) next
+    started = 1; body[++n] = $0
+}
+END { flush() }' "$contract"
+printf '    { 0, 0 }\n};\n\n'
+
+printf 'const dcts_mutant_note dcts_mutant_notes[] = {\n'
+awk '
+function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
+/^[ \t]*(#|$)/ { next }
+{
+    name = $1; clauses = $2
+    sub(/^[ \t]*[^ \t]+[ \t]+[^ \t]+[ \t]*/, "")
+    printf "    { \"%s\", \"%s\", \"%s\" },\n", esc(name), esc(clauses), esc($0)
+}' "$manifest"
 printf '    { 0, 0, 0 }\n};\n'
