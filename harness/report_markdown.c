@@ -142,10 +142,17 @@ static void reason(dcts_buf *b, const dcts_result *r)
     if (v == DCTS_XPASS)
         dcts_buf_puts(&line, "; but it passed");
     if (r->status != DCTS_PASS && v != DCTS_MET) {
+        const char *told = r->message && *r->message
+                           ? telling_line(r->message) : "(no message)";
+        /* "TIMEOUT: no result ..." under a row already labelled TIMEOUT:
+         * the status once. */
+        const char *name = dcts_status_name(r->status);
+        size_t nlen = strlen(name);
+        if (strncmp(told, name, nlen) == 0 && told[nlen] == ':' &&
+            told[nlen + 1] == ' ')
+            told += nlen + 2;
         dcts_buf_puts(&line, line.len ? "; got: " : "");
-        dcts_buf_add_first_line(&line, r->message && *r->message
-                                       ? telling_line(r->message)
-                                       : "(no message)", 300);
+        dcts_buf_add_first_line(&line, told, 300);
     }
     md_text(b, dcts_buf_str(&line));
     dcts_buf_free(&line);
