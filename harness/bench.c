@@ -414,8 +414,14 @@ static int write_outputs(const bench *b)
     fputs(dcts_buf_str(&doc), stdout);
     if (o->json) {
         doc.len = 0;
-        dcts_bench_write_json(&doc, &b->results);
-        rc |= write_file(o->json, &doc);
+        if (dcts_bench_write_json(&doc, &b->results) == 0) {
+            rc |= write_file(o->json, &doc);
+        } else {
+            fprintf(stderr, "dispatch-cts bench: --json: this dispatch-cts "
+                    "was built without jansson (sudo apt-get install -y "
+                    "libjansson-dev, then make)\n");
+            rc = -1;
+        }
     }
     if (o->svg) {
         doc.len = 0;

@@ -1,128 +1,123 @@
 /*
- * bench_json.c: the benchmark's results as JSON (see bench_results.h).
+ * bench_json.c: the benchmark's results as JSON (see bench_results.h),
+ * written with jansson like the conformance report (report_json.c).
  *
  *   { "tool": "dispatch-cts bench", "machine": {...}, "method": {...},
  *     "notes": [...], "results": [ {row}, ... ] }
  *
  * A figure that does not exist (a skipped row, a ratio without a
- * reference) is null, never NaN, which JSON cannot carry.
+ * reference) is null, never NaN, which JSON cannot carry.  Without jansson
+ * at build time --json is refused (dcts_bench_write_json returns -1).
  */
 #include "bench_results.h"
 
+#ifdef DCTS_HAVE_JANSSON
+#include <jansson.h>
 #include <math.h>
+#include <stdlib.h>
 
-/* s as a JSON string (cleaned of control characters and invalid UTF-8),
- * or null. */
-static void string(dcts_buf *b, const char *s)
+/* s cleaned of control characters and invalid UTF-8, or null. */
+static json_t *string(const char *s)
 {
     if (s == NULL)
-        dcts_buf_puts(b, "null");
-    else
-        dcts_buf_add_quoted(b, s);
+        return json_null();
+    dcts_buf b = DCTS_BUF_INIT;
+    dcts_buf_add_clean(&b, s, 0);
+    json_t *j = json_string(dcts_buf_str(&b));
+    dcts_buf_free(&b);
+    return j ? j : json_null();
 }
 
-static void number(dcts_buf *b, double v)
+static json_t *number(double v)
 {
-    if (isfinite(v))
-        dcts_buf_printf(b, "%.6g", v);
-    else
-        dcts_buf_puts(b, "null");
+    return isfinite(v) ? json_real(v) : json_null();
 }
 
-static void count(dcts_buf *b, long v)
+static json_t *count(long v)
 {
-    if (v >= 0)
-        dcts_buf_printf(b, "%ld", v);
-    else
-        dcts_buf_puts(b, "null");
+    return v >= 0 ? json_integer(v) : json_null();
 }
 
-static void spread(dcts_buf *b, const dcts_spread *s)
+static json_t *spread(const dcts_spread *s)
 {
-    if (s->n == 0) {
-        dcts_buf_puts(b, "null");
-        return;
-    }
-    dcts_buf_puts(b, "{\"median\": ");
-    number(b, s->median);
-    dcts_buf_puts(b, ", \"q1\": ");
-    number(b, s->q1);
-    dcts_buf_puts(b, ", \"q3\": ");
-    number(b, s->q3);
-    dcts_buf_printf(b, ", \"pairs\": %zu}", s->n);
+    if (s->n == 0)
+        return json_null();
+    return json_pack("{s:o, s:o, s:o, s:I}", "median", number(s->median),
+                     "q1", number(s->q1), "q3", number(s->q3),
+                     "pairs", (json_int_t)s->n);
 }
 
-static void row(dcts_buf *b, const dcts_bench_row *r, int interest)
+static json_t *row(const dcts_bench_row *r, int interest)
 {
-    dcts_buf_puts(b, "    {\"impl\": ");
-    string(b, r->impl);
-    dcts_buf_printf(b, ", \"kind\": \"%s\", \"reference\": ",
-                    r->baseline ? "baseline" : "backend");
-    string(b, r->reference);
-    dcts_buf_printf(b, ",\n     \"n\": %zu, \"active\": %zu, \"writes\": %ld, "
-                    "\"events_per_run\": %ld,\n     \"skipped\": ", r->n,
-                    r->active, r->writes, (long)r->active + r->writes);
-    string(b, r->skipped);
-    dcts_buf_printf(b, ", \"failed\": %s,\n     \"setup_ms\": ",
-                    r->failed ? "true" : "false");
-    number(b, r->setup_ms);
-    dcts_buf_puts(b, ", \"ns_per_event\": ");
-    number(b, r->ns_per_event);
-    dcts_buf_puts(b, ", \"passes_per_run\": ");
-    number(b, r->passes_per_run);
-    dcts_buf_puts(b, ",\n     \"ratio_raw_epoll\": ");
-    spread(b, &r->vs_epoll);
-    dcts_buf_puts(b, ",\n     \"ratio_reference\": ");
-    spread(b, &r->vs_reference);
-    dcts_buf_puts(b, ",\n     \"rss_kib\": ");
-    count(b, r->rss_kib);
-    dcts_buf_puts(b, ", \"rss_growth_kib\": ");
-    count(b, r->rss_growth_kib);
-    dcts_buf_printf(b, ", \"runs\": %zu", r->runs);
-    if (interest) {
-        dcts_buf_puts(b, ",\n     \"filter_ns\": {\"register\": ");
-        number(b, r->add_ns);
-        dcts_buf_puts(b, ", \"unchanged\": ");
-        number(b, r->same_ns);
-        dcts_buf_puts(b, ", \"change\": ");
-        number(b, r->change_ns);
-        dcts_buf_putc(b, '}');
-    }
-    dcts_buf_putc(b, '}');
+    json_t *o = json_object();
+    json_object_set_new(o, "impl", string(r->impl));
+    json_object_set_new(o, "kind", json_string(r->baseline ? "baseline"
+                                                           : "backend"));
+    json_object_set_new(o, "reference", string(r->reference));
+    json_object_set_new(o, "n", json_integer((json_int_t)r->n));
+    json_object_set_new(o, "active", json_integer((json_int_t)r->active));
+    json_object_set_new(o, "writes", json_integer(r->writes));
+    json_object_set_new(o, "events_per_run",
+                        json_integer((json_int_t)r->active + r->writes));
+    json_object_set_new(o, "skipped", string(r->skipped));
+    json_object_set_new(o, "failed", json_boolean(r->failed));
+    json_object_set_new(o, "setup_ms", number(r->setup_ms));
+    json_object_set_new(o, "ns_per_event", number(r->ns_per_event));
+    json_object_set_new(o, "passes_per_run", number(r->passes_per_run));
+    json_object_set_new(o, "ratio_raw_epoll", spread(&r->vs_epoll));
+    json_object_set_new(o, "ratio_reference", spread(&r->vs_reference));
+    json_object_set_new(o, "rss_kib", count(r->rss_kib));
+    json_object_set_new(o, "rss_growth_kib", count(r->rss_growth_kib));
+    json_object_set_new(o, "runs", json_integer((json_int_t)r->runs));
+    if (interest)
+        json_object_set_new(o, "filter_ns", json_pack(
+            "{s:o, s:o, s:o}", "register", number(r->add_ns),
+            "unchanged", number(r->same_ns), "change", number(r->change_ns)));
+    return o;
 }
 
-void dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
+int dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
 {
-    dcts_buf_puts(b, "{\n  \"tool\": \"dispatch-cts bench\",\n");
-    dcts_buf_printf(b, "  \"machine\": {\"cpus\": %ld, \"cpu_model\": ",
-                    r->ncpu);
-    string(b, r->cpu_model);
-    dcts_buf_puts(b, ", \"kernel\": ");
-    string(b, r->kernel);
-    dcts_buf_puts(b, ", \"pinned_cpu\": ");
-    count(b, r->pinned_cpu);
-    dcts_buf_printf(b, ", \"rlimit_nofile\": %ld},\n", r->nofile);
-    dcts_buf_printf(b, "  \"method\": {\"descriptors\": \"%s\", "
-                    "\"clock\": \"%s\", \"writes\": %ld, \"rounds\": %u, "
-                    "\"runs_per_block\": %u, \"dropped_per_block\": 1,\n"
-                    "             \"quick\": %s, \"callgrind\": %s, "
-                    "\"interest\": %s,\n             \"ratio\": \"median "
-                    "and quartiles of per-round paired ratios\"},\n",
-                    dcts_bench_mode_name(r), r->wall_clock ? "wall" : "cpu",
-                    r->writes, r->rounds, r->runs,
-                    r->quick ? "true" : "false",
-                    r->callgrind ? "true" : "false",
-                    r->interest ? "true" : "false");
-    dcts_buf_puts(b, "  \"notes\": [");
-    for (size_t i = 0; i < r->nnotes; i++) {
-        dcts_buf_puts(b, i ? ",\n    " : "\n    ");
-        string(b, r->notes[i]);
-    }
-    dcts_buf_puts(b, r->nnotes ? "\n  ],\n" : "],\n");
-    dcts_buf_puts(b, "  \"results\": [");
-    for (size_t i = 0; i < r->nrows; i++) {
-        dcts_buf_puts(b, i ? ",\n" : "\n");
-        row(b, &r->rows[i], r->interest);
-    }
-    dcts_buf_puts(b, r->nrows ? "\n  ]\n}\n" : "]\n}\n");
+    json_t *doc = json_object(), *notes = json_array(), *rows = json_array();
+    json_object_set_new(doc, "tool", json_string("dispatch-cts bench"));
+    json_object_set_new(doc, "machine", json_pack(
+        "{s:I, s:o, s:o, s:o, s:I}", "cpus", (json_int_t)r->ncpu,
+        "cpu_model", string(r->cpu_model), "kernel", string(r->kernel),
+        "pinned_cpu", count(r->pinned_cpu), "rlimit_nofile",
+        (json_int_t)r->nofile));
+    json_object_set_new(doc, "method", json_pack(
+        "{s:s, s:s, s:I, s:I, s:I, s:I, s:b, s:b, s:b, s:s}",
+        "descriptors", dcts_bench_mode_name(r),
+        "clock", r->wall_clock ? "wall" : "cpu",
+        "writes", (json_int_t)r->writes, "rounds", (json_int_t)r->rounds,
+        "runs_per_block", (json_int_t)r->runs, "dropped_per_block",
+        (json_int_t)1, "quick", r->quick, "callgrind", r->callgrind,
+        "interest", r->interest,
+        "ratio", "median and quartiles of per-round paired ratios"));
+    for (size_t i = 0; i < r->nnotes; i++)
+        json_array_append_new(notes, string(r->notes[i]));
+    json_object_set_new(doc, "notes", notes);
+    for (size_t i = 0; i < r->nrows; i++)
+        json_array_append_new(rows, row(&r->rows[i], r->interest));
+    json_object_set_new(doc, "results", rows);
+
+    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
+                              JSON_REAL_PRECISION(6));
+    json_decref(doc);
+    if (!s)
+        return -1;
+    dcts_buf_puts(b, s);
+    dcts_buf_putc(b, '\n');
+    free(s);
+    return 0;
 }
+
+#else
+
+int dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
+{
+    (void)b, (void)r;
+    return -1;
+}
+
+#endif

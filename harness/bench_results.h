@@ -82,7 +82,8 @@ const char *dcts_bench_clock_name(const dcts_bench_results *r);
 
 /* Writers: each appends a whole document to b. */
 void dcts_bench_write_table(dcts_buf *b, const dcts_bench_results *r);
-void dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r);
+/* 0, or -1 when this build has no JSON library (jansson). */
+int dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r);
 void dcts_bench_write_svg(dcts_buf *b, const dcts_bench_results *r);
 
 #endif /* DCTS_BENCH_RESULTS_H */

@@ -315,16 +315,16 @@ UNUSED static const char *tap_problem(const char *doc, size_t *points)
 /* ---- JSON -------------------------------------------------------------- */
 
 /* Skips blanks at *p. */
-static void json_blank(const char **p)
+static void jcheck_blank(const char **p)
 {
     while (**p == ' ' || **p == '\t' || **p == '\n' || **p == '\r')
         (*p)++;
 }
 
-static const char *json_value(const char **p, int depth);
+static const char *jcheck_value(const char **p, int depth);
 
 /* A string at *p (RFC 8259: no raw control character, known escapes). */
-static const char *json_string(const char **p)
+static const char *jcheck_string(const char **p)
 {
     if (**p != '"')
         return "a string expected";
@@ -350,7 +350,7 @@ static const char *json_string(const char **p)
     return NULL;
 }
 
-static const char *json_number(const char **p)
+static const char *jcheck_number(const char **p)
 {
     const char *s = *p;
     if (*s == '-')
@@ -383,26 +383,26 @@ static const char *json_number(const char **p)
 
 /* The members of an object or the items of an array, after its '{' or
  * '['. */
-static const char *json_members(const char **p, int depth, char close)
+static const char *jcheck_members(const char **p, int depth, char close)
 {
-    json_blank(p);
+    jcheck_blank(p);
     if (**p == close) {
         (*p)++;
         return NULL;
     }
     for (;;) {
         const char *why;
-        json_blank(p);
+        jcheck_blank(p);
         if (close == '}') {
-            if ((why = json_string(p)))
+            if ((why = jcheck_string(p)))
                 return why;
-            json_blank(p);
+            jcheck_blank(p);
             if (*(*p)++ != ':')
                 return "':' expected";
         }
-        if ((why = json_value(p, depth + 1)))
+        if ((why = jcheck_value(p, depth + 1)))
             return why;
-        json_blank(p);
+        jcheck_blank(p);
         if (**p == close) {
             (*p)++;
             return NULL;
@@ -412,20 +412,20 @@ static const char *json_members(const char **p, int depth, char close)
     }
 }
 
-static const char *json_value(const char **p, int depth)
+static const char *jcheck_value(const char **p, int depth)
 {
     if (depth > 64)
         return "nested too deep";
-    json_blank(p);
+    jcheck_blank(p);
     switch (**p) {
     case '{':
         (*p)++;
-        return json_members(p, depth, '}');
+        return jcheck_members(p, depth, '}');
     case '[':
         (*p)++;
-        return json_members(p, depth, ']');
+        return jcheck_members(p, depth, ']');
     case '"':
-        return json_string(p);
+        return jcheck_string(p);
     }
     static const char *const words[] = { "true", "false", "null" };
     for (size_t i = 0; i < 3; i++)
@@ -433,10 +433,12 @@ static const char *json_value(const char **p, int depth)
             *p += strlen(words[i]);
             return NULL;
         }
-    return json_number(p);
+    return jcheck_number(p);
 }
 
-/* NULL when doc is one well-formed JSON value (RFC 8259) and valid UTF-8
+/* An oracle independent of the writers' JSON library (jansson): a writer
+ * and its check never share a bug.
+ * NULL when doc is one well-formed JSON value (RFC 8259) and valid UTF-8
  * with nothing after it but blanks. */
 UNUSED static const char *json_problem(const char *doc)
 {
@@ -444,10 +446,10 @@ UNUSED static const char *json_problem(const char *doc)
     if (t)
         return t;
     const char *p = doc;
-    const char *why = json_value(&p, 0);
+    const char *why = jcheck_value(&p, 0);
     if (why)
         return why;
-    json_blank(&p);
+    jcheck_blank(&p);
     return *p ? "text after the value" : NULL;
 }
 
