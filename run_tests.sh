@@ -97,6 +97,28 @@ for name in select poll epoll; do
   prove_reads "$name" "$LOG/$name.tap"
 done
 
+# The same three as one matrix in JSON and JUnit, read by real parsers
+# (python3's json, xmllint): every backend and case present, verdicts as
+# in TAP.
+core=(build/backends/select.so build/backends/poll.so build/backends/epoll.so)
+build/dispatch-cts --jobs "$JOBS" --format json -o "$LOG/core.json" "${core[@]}" 2>/dev/null
+if python3 - "$LOG/core.json" "$LOG" <<'PY'
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+for b in d["backends"]:
+    tap = open(f"{sys.argv[2]}/{b['name']}.tap").read()
+    bad = len(re.findall(r"^not ok ", tap, re.M))
+    assert len(b["cases"]) == len(re.findall(r"^(?:not )?ok ", tap, re.M)), b["name"]
+    assert sum(not c["ok"] for c in b["cases"]) == bad, b["name"]
+assert len(d["backends"]) == 3 and d["harness"]["version"]
+PY
+then pass "the JSON report of select, poll and epoll parses and agrees with TAP"
+else fail "the JSON report of select, poll and epoll"; fi
+build/dispatch-cts --jobs "$JOBS" --format junit -o "$LOG/core.xml" "${core[@]}" 2>/dev/null
+if xmllint --noout "$LOG/core.xml" && [[ $(grep -c '<testsuite ' "$LOG/core.xml") == 3 ]]
+then pass "the JUnit report of select, poll and epoll is well-formed, a testsuite each"
+else fail "the JUnit report of select, poll and epoll"; fi
+
 # ---- the engine adapters, against their known gaps ----------------------------
 # Each backend with a backends/NAME/LIBS file (libevent, libev, libuv) runs
 # with --expect spec/expectations/NAME.txt: a point that is ok, or not ok as
