@@ -11,8 +11,9 @@
 #                         test tools (cmocka, valgrind, prove, ...)
 #
 # As root, the missing packages are installed with apt-get install -y; a
-# dpkg lock held by another apt waits up to DCTS_APT_LOCK_TIMEOUT seconds
-# (default 300), and a failed install is tried once more.  Otherwise the
+# lock another apt holds (dpkg's, or the lists' of apt-get update) is
+# waited for up to DCTS_APT_LOCK_TIMEOUT seconds (default 300), and a
+# failed install is tried once more.  Otherwise the
 # exact command is printed.  Exit status: 0 when nothing is missing any
 # more, 1 when something is.
 set -uo pipefail
@@ -60,16 +61,29 @@ if [[ $(id -u) != 0 ]] || ! command -v apt-get >/dev/null 2>&1; then
 fi
 
 log=${TMPDIR:-/tmp}/dispatch-cts-apt.log
-lock=(-o "DPkg::Lock::Timeout=${DCTS_APT_LOCK_TIMEOUT:-300}")
-install() {
+timeout=${DCTS_APT_LOCK_TIMEOUT:-300}
+lock=(-o "DPkg::Lock::Timeout=$timeout")
+apt() {
   apt-get "${lock[@]}" update -q &&
     DEBIAN_FRONTEND=noninteractive apt-get "${lock[@]}" install -y -q \
       --no-install-recommends "${missing[@]}"
 } >"$log" 2>&1
+# dpkg's lock is waited for by apt itself (DPkg::Lock::Timeout); the lists
+# lock of 'apt-get update' is not, so a held lock is waited for here, up
+# to the same timeout.  Any other failure is tried once more.
 echo "tools/deps.sh: installing ${missing[*]}"
-if ! install; then
-  echo "tools/deps.sh: apt-get failed; trying once more in 10 s (log: $log)"
-  sleep 10
-  install || { tail -5 "$log"; echo "tools/deps.sh: apt-get install failed (log: $log)"; exit 1; }
-fi
+deadline=$((SECONDS + timeout)) retried=0 waiting=0
+until apt; do
+  if grep -qE 'Could not get lock|Unable to lock|Unable to acquire' "$log" &&
+     ((SECONDS < deadline)); then
+    ((waiting++)) || echo "tools/deps.sh: another apt holds the lock; waiting up to ${timeout} s"
+    sleep 3
+  elif ((!retried)); then
+    retried=1
+    echo "tools/deps.sh: apt-get failed; trying once more in 10 s (log: $log)"
+    sleep 10
+  else
+    tail -5 "$log"; echo "tools/deps.sh: apt-get install failed (log: $log)"; exit 1
+  fi
+done
 exit 0
