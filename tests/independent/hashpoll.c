@@ -9,7 +9,8 @@
  *    fd up again and compares sequences (DSP-5, DSP-7);
  *  - ready targets are called in reverse pollfd order (DSP-3: order is
  *    unspecified);
- *  - it declares a finite fd_limit of 4096 (LIM-1);
+ *  - it declares a finite fd_limit of 4096 (LIM-1) and refuses fds past
+ *    it with -EINVAL rather than -ERANGE (LIM-1 allows any negative errno);
  *  - native flags it does not know are refused with -EINVAL (FLT-6's MAY);
  *  - a bad timeout is refused with -EINVAL (TMO-7), EINTR is retried for
  *    the remaining monotonic time (TMO-9).
@@ -174,7 +175,7 @@ static int hp_set_poll_filter(dc_context *ctx, dc_target *o,
     if (fd < 0)
         return -EBADF;                  /* LIM-2 */
     if (fd >= HP_FD_LIMIT)
-        return -ERANGE;                 /* LIM-1 */
+        return -EINVAL;                 /* LIM-1: "or another negative errno" */
     long i = hp_find(ctx, fd);
     if (i >= 0) {
         struct hp_slot *slot = &ctx->slots[i];

@@ -17,6 +17,9 @@
  *    any fd the process can open (LIM-1);
  *  - unknown native bits are accepted and ignored (FLT-6 only permits
  *    refusing them);
+ *  - a negative fd is refused with -EINVAL (LIM-2) and socket_closed of a
+ *    negative fd returns -EBADF (CLS-4); the descriptor is larger than
+ *    dc_backend and sets an unknown caps bit (ABI-1);
  *  - after a pass ends by propagation, the targets it did not reach are
  *    remembered and served first by the next pass, if that pass's wait
  *    finds them ready again (ERR-7 keeps them; they are re-checked and
@@ -184,7 +187,7 @@ static int oe_set_poll_filter(dc_context *ctx, dc_target *o,
         return 0;
     }
     if (fd < 0)
-        return -EBADF;                  /* LIM-2 */
+        return -EINVAL;                 /* LIM-2's other spelling */
     int rc = oe_reserve_fd(ctx, fd);
     if (rc != 0)
         return rc;
@@ -222,6 +225,8 @@ static int oe_set_filter(dc_context *ctx, dc_target *o, int r, int w, int e)
 
 static int oe_socket_closed(dc_context *ctx, int fd, dc_target *o)
 {
+    if (fd < 0)
+        return -EBADF;                  /* CLS-4 allows 0 or -EBADF */
     struct oe_reg *reg = oe_lookup(ctx, fd);
     if (reg != NULL && (o == NULL || reg->target == o))
         oe_unregister(ctx, fd);         /* CLS-2, CLS-3; else CLS-4, CLS-5 */
@@ -346,9 +351,16 @@ static int oe_dispatch_once(dc_context *ctx, const double *timeout_seconds,
     return result;
 }
 
-static const dc_backend oe_backend = {
+/* A descriptor larger than the harness's dc_backend, as a newer minor
+ * revision would be (ABI-1: struct_size is "at least" sizeof). */
+struct oe_descriptor {
+    dc_backend base;
+    void *reserved[4];
+};
+
+static const struct oe_descriptor oe_descriptor = { .base = {
     .abi_version = DC_ABI_VERSION,
-    .struct_size = sizeof(dc_backend),
+    .struct_size = sizeof(struct oe_descriptor),
     .name = "otherepoll",
     .create = oe_create,
     .destroy = oe_destroy,
@@ -359,7 +371,9 @@ static const dc_backend oe_backend = {
     .flags_for = oe_flags_for,
     .fd_limit = 0,
     .event_model = DC_MODEL_OTHER,
-    .caps = 0,
-};
+    /* A capability bit no harness knows yet: ABI-1 says it is ignored. */
+    .caps = 0x80000000u,
+} };
 
+#define oe_backend oe_descriptor.base
 DC_EXPORT_BACKEND(oe_backend)
