@@ -24,7 +24,11 @@
 
 #include "indep_common.h"
 
+/* 4096 by default; tests/independent.sh also builds it with a small
+ * limit, which LIM-1 allows as well (it sets no minimum). */
+#ifndef HP_FD_LIMIT
 #define HP_FD_LIMIT 4096
+#endif
 #define HP_R_BITS (POLLIN | POLLPRI)
 #define HP_W_BITS POLLOUT
 #define HP_E_BITS (POLLERR | POLLHUP | POLLNVAL)
@@ -57,9 +61,14 @@ struct dc_context {
     int in_pass;          /* DSP-9: nested calls are refused */
 };
 
+/* Fibonacci hashing: the product's high bits, since its low bits are
+ * just fd's low bits (2654435761 is odd). */
 static size_t hp_hash(int fd, size_t capacity)
 {
-    return ((uint32_t)fd * 2654435761u) & (capacity - 1);
+    unsigned bits = 0;
+    while (((size_t)1 << bits) < capacity)
+        bits++;
+    return (size_t)(((uint32_t)fd * 2654435761u) >> (32 - bits));
 }
 
 /* The slot holding fd, or -1. */
@@ -68,8 +77,15 @@ static long hp_find(const dc_context *ctx, int fd)
     size_t mask = ctx->capacity - 1;
     for (size_t i = hp_hash(fd, ctx->capacity), n = 0; n < ctx->capacity;
          i = (i + 1) & mask, n++) {
+#ifdef DEFECT_TOMBSTONE_ENDS_PROBE
+        /* Defect: a tombstone taken for the end of the probe chain, so an
+         * fd placed past a removed neighbour is lost (DSP-3, FLT-1). */
+        if (ctx->slots[i].fd < 0)
+            return -1;
+#else
         if (ctx->slots[i].fd == HP_SLOT_EMPTY)
             return -1;
+#endif
         if (ctx->slots[i].fd == fd)
             return (long)i;
     }
@@ -161,9 +177,16 @@ static int hp_set_poll_filter(dc_context *ctx, dc_target *o,
 {
     if (o == NULL)
         return -EINVAL;                 /* LIM-4 */
+#ifndef DEFECT_REFUSED_HALF_CHANGED
     if (flags & ~(unsigned long)HP_KNOWN_BITS)
         return -EINVAL;                 /* FLT-6's MAY, nothing changed */
+#endif
     int fd = o->fd;
+#ifdef DEFECT_E_ONLY_REMOVES
+    /* Defect: "no request bits" taken for removal (FLT-7). */
+    if ((flags & (HP_R_REPORTED | HP_W_BITS)) == 0)
+        flags = 0;
+#endif
     if (flags == 0) {                   /* FLT-1, FLT-6 */
         if (fd >= 0) {
             long i = hp_find(ctx, fd);
@@ -184,13 +207,26 @@ static int hp_set_poll_filter(dc_context *ctx, dc_target *o,
             slot->seq = ++ctx->last_seq;
         }
         slot->flags = flags;
+#ifdef DEFECT_REFUSED_HALF_CHANGED
+        /* Defect: validated after the change, so a refused value leaves
+         * the registration changed (FLT-6, ABI-5). */
+        if (flags & ~(unsigned long)HP_KNOWN_BITS)
+            return -EINVAL;
+#endif
         return 0;
     }
+#ifdef DEFECT_REFUSED_HALF_CHANGED
+    if (flags & ~(unsigned long)HP_KNOWN_BITS)
+        return -EINVAL;
+#endif
+#ifndef DEFECT_INSERT_BEFORE_GROW
     int rc = hp_reserve_one(ctx);
     if (rc != 0)
         return rc;
+#endif
     struct hp_slot entry = { fd, flags, ++ctx->last_seq, o };
-    /* Reuse a tombstone only if hp_place lands on one; count it then. */
+    /* The first free slot on fd's probe path; only an empty one (not a
+     * tombstone) adds to what probing sees. */
     size_t j = hp_hash(fd, ctx->capacity);
     while (ctx->slots[j].fd >= 0)
         j = (j + 1) & (ctx->capacity - 1);
@@ -198,7 +234,14 @@ static int hp_set_poll_filter(dc_context *ctx, dc_target *o,
         ctx->occupied++;
     ctx->slots[j] = entry;
     ctx->live++;
+#ifdef DEFECT_INSERT_BEFORE_GROW
+    /* Defect: the table grows after the insertion, so when growing fails
+     * the caller is told -ENOMEM about a registration that was made
+     * (ABI-5). */
+    return hp_reserve_one(ctx);
+#else
     return 0;
+#endif
 }
 
 static int hp_set_filter(dc_context *ctx, dc_target *o, int r, int w, int e)
@@ -246,6 +289,12 @@ static int hp_wait(dc_context *ctx, size_t count, double seconds)
             return n;
         if (errno != EINTR)
             return -errno;
+#ifdef DEFECT_EINTR_FULL_TIMEOUT
+        /* Defect: a plain retry loop, the full timeout again after each
+         * signal (TMO-9). */
+        if (seconds > 0.0)
+            continue;
+#endif
         if (seconds <= 0.0)
             return 0;
         double left = deadline - indep_now();
@@ -258,8 +307,12 @@ static int hp_wait(dc_context *ctx, size_t count, double seconds)
 static int hp_dispatch_once(dc_context *ctx, const double *timeout_seconds,
                             dc_error_handler handler, void *handler_arg)
 {
+#ifndef DEFECT_NESTED_NOT_REFUSED
+    /* Without this a nested call would refill the snapshot the outer
+     * pass is walking. */
     if (ctx->in_pass)
         return -EBUSY;                  /* DSP-9 */
+#endif
     double seconds;
     if (indep_classify_timeout(timeout_seconds, &seconds) ==
         INDEP_TIMEOUT_INVALID)
@@ -294,8 +347,15 @@ static int hp_dispatch_once(dc_context *ctx, const double *timeout_seconds,
         if (revents == 0)
             continue;
         long i = hp_find(ctx, ctx->polled[k].fd);
+#ifdef DEFECT_SEQ_CHECK_SKIPPED
+        /* Defect: only the fd is looked up, so a target that replaced the
+         * polled one in this pass gets its results (DSP-7). */
+        if (i < 0)
+            continue;
+#else
         if (i < 0 || ctx->slots[i].seq != ctx->polled_seq[k])
             continue;                   /* DSP-6, DSP-7 */
+#endif
         const struct hp_slot *slot = &ctx->slots[i];
         /* DSP-5: mask by the current interest; E arrives unasked. */
         unsigned long r = (slot->flags & HP_R_REPORTED)

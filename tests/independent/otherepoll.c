@@ -11,6 +11,10 @@
  *    ghost (a registration kept alive by a duplicate of a closed fd,
  *    CLS-2's note): it is dropped and the whole epoll set is rebuilt on a
  *    fresh epoll fd before the next wait;
+ *  - waits with epoll_pwait2 at nanosecond granularity (epoll_wait's
+ *    milliseconds only where the kernel lacks it), so a 0.3 ms timeout
+ *    waits about 0.3 ms, not 1 ms (TMO-5 rounds up in "the mechanism's
+ *    unit");
  *  - a bad timeout behaves as zero (TMO-7's second branch);
  *  - EINTR returns 0 having dispatched nothing (TMO-9's first branch);
  *  - fd_limit is 0: the registry is an array indexed by fd that grows to
@@ -115,15 +119,17 @@ static int oe_ctl_set(int epfd, int fd, uint32_t events, uint64_t tag,
 
 static int oe_create(dc_context **out)
 {
+    int epfd = epoll_create1(EPOLL_CLOEXEC);
+    if (epfd < 0)
+        return -errno;
     dc_context *ctx = calloc(1, sizeof *ctx);
-    if (ctx == NULL)
+    if (ctx == NULL) {
+#ifndef DEFECT_CREATE_LEAKS_FD
+        close(epfd);                    /* ABI-5: a failed create keeps nothing */
+#endif
         return -ENOMEM;
-    ctx->epfd = epoll_create1(EPOLL_CLOEXEC);
-    if (ctx->epfd < 0) {
-        int rc = -errno;
-        free(ctx);
-        return rc;
     }
+    ctx->epfd = epfd;
     *out = ctx;
     return 0;
 }
@@ -204,8 +210,16 @@ static int oe_set_poll_filter(dc_context *ctx, dc_target *o,
     uint32_t seq = ctx->last_seq + 1;
     if (seq == 0)
         seq = 1;
+#ifdef DEFECT_REPLACE_OLD_TAG
+    /* Defect: a replacement re-arms the kernel with the old tag, so the
+     * new holder's events look like ghosts until a rebuild (FLT-4). */
+    rc = oe_ctl_set(ctx->epfd, fd, events,
+                    oe_tag(reg->target != NULL ? reg->seq : seq, fd),
+                    reg->target != NULL);
+#else
     rc = oe_ctl_set(ctx->epfd, fd, events, oe_tag(seq, fd),
                     reg->target != NULL);
+#endif
     if (rc != 0)
         return rc;                      /* ABI-5: nothing changed */
     ctx->last_seq = seq;
@@ -259,6 +273,52 @@ static void oe_rebuild(dc_context *ctx)
     ctx->needs_rebuild = 0;
 }
 
+/* seconds (>= 0, finite) as a timespec for epoll_pwait2: rounded up to the
+ * nanosecond, never to zero (TMO-5), clamped to 10^9 s before any cast
+ * (TMO-6). */
+static struct timespec oe_timespec(double seconds)
+{
+    struct timespec ts = { 0, 0 };
+    if (!(seconds > 0.0))
+        return ts;
+    if (seconds >= 1e9) {
+        ts.tv_sec = 1000000000;
+        return ts;
+    }
+    double whole = floor(seconds);
+    double ns = ceil((seconds - whole) * 1e9);
+    ts.tv_sec = (time_t)whole;
+    if (ns >= 1e9) {
+        ts.tv_sec++;
+        ns = 0.0;
+    }
+    ts.tv_nsec = (long)ns;
+    if (ts.tv_sec == 0 && ts.tv_nsec == 0)
+        ts.tv_nsec = 1;
+    return ts;
+}
+
+/* One wait: epoll_pwait2's nanoseconds where the kernel has it, else
+ * epoll_wait's milliseconds.  -1 and errno on failure. */
+static int oe_wait(dc_context *ctx, double seconds)
+{
+    int capacity = (int)ctx->events_capacity;
+#ifdef DEFECT_TIMEOUT_TRUNCATED
+    /* Defect: the millisecond path with a truncating cast, 0.5 ms
+     * becomes 0 (TMO-5). */
+    (void)oe_timespec;
+    int ms = seconds < 1e6 ? (int)(seconds * 1000.0) : INT_MAX;
+    return epoll_wait(ctx->epfd, ctx->events, capacity, ms);
+#else
+    struct timespec ts = oe_timespec(seconds);
+    int n = epoll_pwait2(ctx->epfd, ctx->events, capacity, &ts, NULL);
+    if (n < 0 && errno == ENOSYS)
+        n = epoll_wait(ctx->epfd, ctx->events, capacity,
+                       indep_seconds_to_ms(seconds));
+    return n;
+#endif
+}
+
 static int oe_reserve_events(dc_context *ctx)
 {
     size_t want = ctx->live < 16 ? 16 : ctx->live;
@@ -278,7 +338,15 @@ static struct oe_reg *oe_current(dc_context *ctx, const struct epoll_event *ev)
     int fd = (int)(uint32_t)ev->data.u64;
     uint32_t seq = (uint32_t)(ev->data.u64 >> 32);
     struct oe_reg *reg = oe_lookup(ctx, fd);
+#ifdef DEFECT_STALE_TAG_ACCEPTED
+    /* Defect: the tag's fd is trusted and its sequence ignored, so a
+     * ghost or a replaced registration reaches the fd's holder (CLS-2,
+     * DSP-7). */
+    (void)seq;
+    return reg;
+#else
     return reg != NULL && reg->seq == seq ? reg : NULL;
+#endif
 }
 
 /* Calls the target of one event after DSP-5's re-check and mask; marks the
@@ -309,15 +377,14 @@ static int oe_dispatch_once(dc_context *ctx, const double *timeout_seconds,
     if (ctx->in_pass)
         return -EBUSY;                  /* DSP-9 */
     double seconds;
-    /* TMO-7: an invalid timeout is taken as zero. */
+    /* TMO-7: an invalid timeout is taken as zero (seconds stays 0). */
     (void)indep_classify_timeout(timeout_seconds, &seconds);
     if (ctx->needs_rebuild)
         oe_rebuild(ctx);
     int rc = oe_reserve_events(ctx);
     if (rc != 0)
         return rc;
-    int n = epoll_wait(ctx->epfd, ctx->events, (int)ctx->events_capacity,
-                       indep_seconds_to_ms(seconds));
+    int n = oe_wait(ctx, seconds);
     if (n < 0)
         return errno == EINTR ? 0 : -errno; /* TMO-9, TMO-10 */
 

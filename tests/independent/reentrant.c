@@ -134,7 +134,12 @@ static void re_remove_slot(dc_context *ctx, long slot)
     if ((size_t)slot != last) {
         ctx->interest[slot] = ctx->interest[last];
         ctx->regs[slot] = ctx->regs[last];
+#ifndef DEFECT_SWAP_REMOVE_NO_REMAP
         ctx->slot_of[ctx->interest[slot].fd] = slot;
+#endif
+        /* (Defect DEFECT_SWAP_REMOVE_NO_REMAP: the moved fd still maps to
+         * the vacated last slot, which the next registration overwrites;
+         * the moved target is then lost, DSP-3, FLT-3.) */
     }
     ctx->slot_of[fd] = -1;
     ctx->count--;
@@ -199,24 +204,37 @@ static void re_drop_if_current(dc_context *ctx, int fd, uint64_t seq)
 
 static int re_take_snapshot(const dc_context *ctx, struct re_snapshot *snap)
 {
-    snap->count = ctx->count;
+    snap->count = 0;
     snap->polled = NULL;
     snap->seq = NULL;
-    if (snap->count == 0)
+    if (ctx->count == 0)
         return 0;
-    snap->polled = malloc(snap->count * sizeof *snap->polled);
-    snap->seq = malloc(snap->count * sizeof *snap->seq);
+    snap->polled = malloc(ctx->count * sizeof *snap->polled);
+    snap->seq = malloc(ctx->count * sizeof *snap->seq);
     if (snap->polled == NULL || snap->seq == NULL) {
         free(snap->polled);
         free(snap->seq);
         return -ENOMEM;
     }
-    memcpy(snap->polled, ctx->interest, snap->count * sizeof *snap->polled);
-    for (size_t i = 0; i < snap->count; i++) {
-        snap->polled[i].revents = 0;
-        snap->seq[i] = ctx->regs[i].seq;
+    for (size_t i = 0; i < ctx->count; i++) {
+#ifdef DEFECT_E_ONLY_NOT_POLLED
+        /* Defect: entries with no request bits skipped as "nothing to
+         * wait for", so an E-only target never hears a hangup (FLT-7). */
+        if (ctx->interest[i].events == 0)
+            continue;
+#endif
+        snap->polled[snap->count] = ctx->interest[i];
+        snap->polled[snap->count].revents = 0;
+        snap->seq[snap->count] = ctx->regs[i].seq;
+        snap->count++;
     }
     return 0;
+}
+
+static void re_release_snapshot(struct re_snapshot *snap)
+{
+    free(snap->polled);
+    free(snap->seq);
 }
 
 /* One poll, retried after EINTR for the remaining time (TMO-9). */
@@ -259,8 +277,12 @@ static int re_dispatch_once(dc_context *ctx, const double *timeout_seconds,
         if (slot < 0 || ctx->regs[slot].seq != snap.seq[k])
             continue;                   /* DSP-6, DSP-7 */
         struct re_reg *reg = &ctx->regs[slot];
+#ifndef DEFECT_NESTED_REDELIVERS
+        /* A nested pass called it after this pass's wait: what this pass
+         * holds is older than what that call consumed (DSP-2, DSP-9). */
         if (reg->last_called_pass > pass)
-            continue;                   /* a nested pass served it since */
+            continue;
+#endif
         unsigned long r = (reg->flags & RE_R_REPORTED)
                               ? (unsigned long)(revents & RE_R_REPORTED) : 0;
         unsigned long w = (reg->flags & RE_W_BITS)
@@ -269,12 +291,23 @@ static int re_dispatch_once(dc_context *ctx, const double *timeout_seconds,
         if ((r | w | e) == 0)
             continue;                   /* DSP-4, DSP-5 */
         reg->last_called_pass = pass;
+#ifdef DEFECT_STALE_REG_POINTER
+        /* Defect: the slot pointer is kept across the callback, which may
+         * have moved (swap-remove) or reallocated the registry, so the
+         * handler is given whatever is there now (ERR-3). */
+        int code = reg->target->dispatch_event(reg->target, r, w, e);
+        if (code == DC_INTERRUPT || code == DC_EXIT ||
+            (code != 0 && handler == NULL))
+            result = code;
+        else if (code != 0)
+            result = handler(handler_arg, reg->target, code);
+#else
         result = indep_deliver(reg->target, r, w, e, handler, handler_arg);
+#endif
         if (revents & POLLNVAL)
             re_drop_if_current(ctx, snap.polled[k].fd, snap.seq[k]);
     }
-    free(snap.polled);
-    free(snap.seq);
+    re_release_snapshot(&snap);
     return result;
 }
 
