@@ -319,16 +319,23 @@ static int oe_wait(dc_context *ctx, double seconds)
 #endif
 }
 
+/* The event buffer: room for every registration by default, or, built
+ * with -DOE_MAX_EVENTS=N, a fixed N as event libraries use; level-triggered
+ * epoll hands out the rest on the next waits. */
 static int oe_reserve_events(dc_context *ctx)
 {
-    size_t want = ctx->live < 16 ? 16 : ctx->live;
+#ifdef OE_MAX_EVENTS
+    size_t want = OE_MAX_EVENTS, capacity = OE_MAX_EVENTS;
+#else
+    size_t want = ctx->live < 16 ? 16 : ctx->live, capacity = want * 2;
+#endif
     if (ctx->events_capacity >= want)
         return 0;
-    struct epoll_event *events = realloc(ctx->events, want * 2 * sizeof *events);
+    struct epoll_event *events = realloc(ctx->events, capacity * sizeof *events);
     if (events == NULL)
         return -ENOMEM;
     ctx->events = events;
-    ctx->events_capacity = want * 2;
+    ctx->events_capacity = capacity;
     return 0;
 }
 
