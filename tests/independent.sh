@@ -85,8 +85,9 @@ for file in "$src"/*.c; do
     name=$(basename "$file" .c)
     correct "$name" "$file"
     [ $? -le 1 ] || continue         # not built or not loadable
-    for defect in $(grep -oE '^#if(n?def)? DEFECT_[A-Z0-9_]+' "$file" |
-                    awk '{print $2}' | sort -u); do
+    grep -oE '^#if(n?def)? DEFECT_[A-Z0-9_]+' "$file" | awk '{print $2}' |
+        sort -u >"$out/$name.defects"
+    while read -r defect; do
         variant=$name-$defect
         if ! build_so "$variant" "$file" -D"$defect"; then
             verdict FAIL "escaped $name:$defect (does not build, see $out/$variant.build.log)"
@@ -102,7 +103,7 @@ for file in "$src"/*.c; do
         else
             verdict FAIL "escaped $name:$defect"
         fi
-    done
+    done <"$out/$name.defects"
 done
 
 for config in "${configs[@]}"; do
