@@ -435,7 +435,7 @@ static void writers(void **state)
                                 "(gaps.txt:4): no \\| flag for \\<urgent\\> "
                                 "\\& data\\_x \\#1\n"));
     assert_non_null(strstr(out, "- c-mismatch (ABI-5): CRASH!: expected FAIL "
-                                "(gaps.txt:6): wrong kind; got: CRASH: "
+                                "(gaps.txt:6): wrong kind; got: "
                                 "SIGABRT\n"));
     assert_non_null(strstr(out, "- c-note (LIM-3): PASS: note (gaps.txt:7): "
                                 "only some fds\n"));
