@@ -61,9 +61,12 @@ if [[ -z $unknown ]]; then echo "PASS $P names only cases of the suite"
 else echo "FAIL $P names unknown cases: $(echo $unknown)"; fi
 
 # ---- the tutorial quotes every promise; the harness links every lesson -----
-missing=$(while IFS= read -r line; do grep -qxF "$line" "$DOC" || echo "$line"; done <"$tmp/promises")
-if [[ -z $missing ]]; then echo "PASS $DOC quotes every line of $P"
-else echo "FAIL $DOC does not quote:"; echo "$missing" | sed 's/^/    /' | head -5; fi
+if [[ ! -e $DOC ]]; then echo "FAIL $DOC is missing"
+else
+  missing=$(while IFS= read -r line; do grep -qxF -- "$line" "$DOC" || echo "$line"; done <"$tmp/promises")
+  if [[ -z $missing ]]; then echo "PASS $DOC quotes every line of $P"
+  else echo "FAIL $DOC does not quote:"; echo "$missing" | sed 's/^/    /' | head -5; fi
+fi
 wrong=$(awk '$1 == "clause" { print $2, $3 }' "$tmp/promises" | while read -r id step; do
   "$H" explain "$id" 2>/dev/null | grep -q "learn: $DOC step $step " || echo "$id"; done)
 if [[ -z $wrong ]]; then echo "PASS dispatch-cts explain names the step of PROMISES for every clause"
