@@ -67,6 +67,17 @@ else
   if [[ -z $missing ]]; then echo "PASS $DOC quotes every line of $P"
   else echo "FAIL $DOC does not quote:"; echo "$missing" | sed 's/^/    /' | head -5; fi
 fi
+# The tutorial's code is the kept code: every line of its C blocks is a
+# line of the skeleton or of a step file.
+awk '/^```c$/ { c = 1; next } /^```/ { c = 0 } c && NF' "$DOC" 2>/dev/null >"$tmp/doc-code"
+stray=$(while IFS= read -r line; do
+  cat examples/skeleton.c examples/tutorial/step-*.c | grep -qxF -- "$line" || echo "$line"
+done <"$tmp/doc-code")
+if [[ -s $tmp/doc-code && -z $stray ]]; then
+  echo "PASS every line of $DOC's C code is in examples/tutorial/step-N.c ($(wc -l <"$tmp/doc-code") lines)"
+else
+  echo "FAIL $DOC shows code that no step file has:"; echo "$stray" | sed 's/^/    /' | head -5
+fi
 wrong=$(awk '$1 == "clause" { print $2, $3 }' "$tmp/promises" | while read -r id step; do
   "$H" explain "$id" 2>/dev/null | grep -q "learn: $DOC step $step " || echo "$id"; done)
 if [[ -z $wrong ]]; then echo "PASS dispatch-cts explain names the step of PROMISES for every clause"
@@ -126,6 +137,20 @@ for n in $STEPS; do
   else
     echo "FAIL step $n breaks its promise ($want promised):"; sed 's/^/    /' "$tmp/mm$n" | head -20
   fi
+done
+
+# Each step turns cases green: the results of the step before it break its
+# promise (which also shows that the check can fail).
+prev=
+for n in $STEPS; do
+  if [[ -n $prev && -e $tmp/st$prev ]]; then
+    if [[ -n $(mismatches "$n" "$tmp/st$prev") ]]; then
+      echo "PASS step $n turns cases green: step $prev's results break its promise"
+    else
+      echo "FAIL step $n changes nothing the suite sees: step $prev already keeps its promise"
+    fi
+  fi
+  prev=$n
 done
 
 if "$H" --jobs 2 --timeout-scale "$SCALE" "$tmp/step-$LAST.so" >"$tmp/last" 2>&1; then

@@ -116,7 +116,9 @@ static int socket_closed(dc_context *ctx, int fd, dc_target *o)
 /* ---- the wait ------------------------------------------------------------ */
 
 /* TMO-1: NULL, 0 and anything not positive never block, as poll takes a
- * negative timeout for "forever".  Step 4 makes the rest right. */
+ * negative timeout for "forever".  Step 4 makes the rest right: this cast
+ * truncates 0.4 ms to 0, and for +inf or 1e10 s it is undefined behaviour
+ * (INT_MIN on x86, which poll takes for "forever"). */
 static int wait_ready(struct pollfd *pfd, size_t n, const double *timeout)
 {
     int ms = timeout && *timeout > 0 ? (int)(*timeout * 1e3) : 0;
