@@ -12,8 +12,9 @@
 #   make bench-instructions   the same workload under callgrind: user-space
 #                   instructions per event, exact and repeatable
 #   make install    PREFIX=/usr/local DESTDIR=... (the stripped binary, header,
-#                   pkg-config, bundled backends, man page, the contract
-#                   under share/doc/dispatch-cts, bash completion)
+#                   pkg-config, bundled backends, man page, the contract,
+#                   the tutorial and its examples under share/doc/dispatch-cts,
+#                   bash completion)
 #   make man        regenerate docs/dispatch-cts.1 from --help (help2man)
 #   make clean
 #
@@ -185,7 +186,10 @@ install: all $(BUILD)/dispatch-cts.1
 	    spec/dispatch-cts.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
 	install -m 644 $(BUILD)/dispatch-cts.1 $(DESTDIR)$(PREFIX)/share/man/man1/dispatch-cts.1
 	install -m 644 spec/CONTRACT.md spec/dispatch_context.h spec/ENGINES.md README.md \
-	    $(DESTDIR)$(DOCDIR)/
+	    docs/TUTORIAL.md $(DESTDIR)$(DOCDIR)/
+	install -d $(DESTDIR)$(DOCDIR)/examples/tutorial
+	install -m 644 examples/*.c $(DESTDIR)$(DOCDIR)/examples/
+	install -m 644 examples/tutorial/* $(DESTDIR)$(DOCDIR)/examples/tutorial/
 	install -m 644 tools/dispatch-cts.bash-completion \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dispatch-cts
 

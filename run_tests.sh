@@ -80,6 +80,9 @@ checks cli tests/cli.sh build/dispatch-cts
 step "install, and a third-party backend built with pkg-config"
 checks install tests/install.sh
 
+step "the tutorial: the skeleton runs cleanly, each step passes exactly its promised cases"
+checks tutorial tests/tutorial.sh build/dispatch-cts
+
 step "the harness under bad backends (crash, hang, abort, exit, chatter)"
 checks bad-backends tests/bad-backends.sh build/dispatch-cts
 

@@ -11,6 +11,7 @@
  * case), so the runtime's state is a single static instance.
  */
 #include "runtime.h"
+#include "lessons.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -132,6 +133,9 @@ static void compose(const dcts_case *c, const char *rerun_hint,
     append(msg, len, "  calls: %s\n", dcts_trace_text(NULL));
     if (rerun_hint)
         append(msg, len, "  rerun: %s\n", rerun_hint);
+    char learn[256];            /* the tutorial's step for these clauses */
+    dcts_lesson_line(c->clauses, learn, sizeof learn);
+    append(msg, len, "%s", learn);
 }
 
 /* ---- the checks every case gets for free ---------------------------------- */

@@ -9,6 +9,7 @@
  * explains itself without the source tree.
  */
 #include "catalog.h"
+#include "lessons.h"
 #include "text.h"
 
 #include <string.h>
@@ -50,12 +51,21 @@ static void clause_text(dcts_buf *b, const dcts_clause *cl,
     }
 }
 
+/* "learn: docs/TUTORIAL.md step N (title)", as under a failure. */
+static void add_lesson(dcts_buf *b, const char *clauses)
+{
+    char learn[256];
+    if (dcts_lesson_line(clauses, learn, sizeof learn))
+        dcts_buf_printf(b, "\n%s", learn + 2);     /* unindented */
+}
+
 static void explain_clause(dcts_buf *b, const dcts_clause *cl,
                            const dcts_clause_text *texts,
                            const dcts_mutant_note *mutants,
                            const dcts_case *const *all, size_t n)
 {
     clause_text(b, cl, texts, "");
+    add_lesson(b, cl->id);
     dcts_buf_puts(b, "\nChecked by the cases:\n");
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -90,6 +100,7 @@ static void explain_case(dcts_buf *b, const dcts_case *c,
             dcts_buf_putc(b, '\n');
             clause_text(b, cl, texts, "  ");
         }
+    add_lesson(b, c->clauses);
     dcts_buf_printf(b, "\nRun it alone: dispatch-cts --filter '%s' BACKEND.so\n",
                     c->id);
 }

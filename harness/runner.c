@@ -3,6 +3,7 @@
  * See runner.h.
  */
 #include "runner.h"
+#include "lessons.h"
 #include "proc.h"
 #include "text.h"
 
@@ -246,6 +247,9 @@ static char *compose(const dcts_case *c, const char *what,
     dcts_buf_putc(&b, '\n');
     add_output(&b, output);
     dcts_buf_printf(&b, "  rerun: %s\n", hint);
+    char learn[256];            /* the tutorial's step for these clauses */
+    dcts_lesson_line(c->clauses, learn, sizeof learn);
+    dcts_buf_puts(&b, learn);
     return dcts_buf_take(&b);
 }
 

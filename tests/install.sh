@@ -15,6 +15,8 @@ fi
 for f in bin/dispatch-cts include/dispatch_context.h lib/pkgconfig/dispatch-cts.pc \
          lib/dispatch-cts/backends/select.so share/man/man1/dispatch-cts.1 \
          share/doc/dispatch-cts/CONTRACT.md share/doc/dispatch-cts/dispatch_context.h \
+         share/doc/dispatch-cts/TUTORIAL.md share/doc/dispatch-cts/examples/skeleton.c \
+         share/doc/dispatch-cts/examples/tutorial/step-8.c \
          share/bash-completion/completions/dispatch-cts; do
   if [[ -e $root$prefix/$f ]]; then echo "PASS installs $f"; else echo "FAIL installs $f"; fi
 done
@@ -40,6 +42,24 @@ if [[ $rc == 1 ]] && grep -q 'tmo-null-no-targets .*TIMEOUT' "$tmp/out" &&
   echo "PASS the installed harness finds the example's bugs (exit 1)"
 else
   echo "FAIL the installed harness on the example: exit $rc"; tail -5 "$tmp/out" | sed 's/^/    /'
+fi
+
+# The tutorial's start, as a learner meets it: the installed skeleton
+# builds with pkg-config and runs cleanly (every case fails, none crashes
+# or hangs).
+skel=$root$prefix/share/doc/dispatch-cts/examples/skeleton.c
+if ! ${CC:-cc} -std=gnu11 -Wall -Wextra -Werror -shared -fPIC $cflags -o "$tmp/skeleton.so" \
+     "$skel" 2>"$tmp/cc.err"; then
+  echo "FAIL the installed skeleton does not build:"; sed 's/^/    /' "$tmp/cc.err" | head -5
+else
+  "$root$prefix/bin/dispatch-cts" "$tmp/skeleton.so" >"$tmp/out" 2>&1
+  rc=$?
+  if [[ $rc == 1 ]] && grep -qE 'cases: 0 PASS, .* 0 TIMEOUT, 0 CRASH' "$tmp/out" &&
+     grep -q 'learn: docs/TUTORIAL.md step 1 ' "$tmp/out"; then
+    echo "PASS the installed skeleton runs cleanly, its failures naming their lesson"
+  else
+    echo "FAIL the installed skeleton: exit $rc"; tail -5 "$tmp/out" | sed 's/^/    /'
+  fi
 fi
 
 # The installed binary is stripped; the build's keeps its debug info.
