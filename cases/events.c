@@ -111,7 +111,7 @@ static int half_closed_socket(dcts_t *t)
     int sv[2];
     dcts_socketpair(t, sv);
     if (shutdown(sv[1], SHUT_WR) != 0)
-        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
     return sv[0];
 }
 
@@ -168,7 +168,7 @@ static int tcp_after_fin(dcts_t *t)
     int client, server;
     dcts_tcp_pair(t, &client, &server);
     if (shutdown(client, SHUT_WR) != 0)
-        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
     dcts_await(t, server, POLLIN | POLLRDHUP, 2000);
     return server;
 }
@@ -197,11 +197,11 @@ static int refused_connect(dcts_t *t, int *at_once)
     to.sin_port = htons((unsigned short)dcts_closed_port(t));
     *at_once = 0;
     if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0)
-        dcts_fail(t, "harness: a connect to a closed port succeeded");
+        dcts_harness_skip(t, "harness: a connect to a closed port succeeded");
     if (errno == ECONNREFUSED)
         *at_once = 1;
     else if (errno != EINPROGRESS)
-        dcts_fail(t, "harness: connect: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: connect: %s", strerror(errno));
     dcts_await(t, fd, POLLOUT, 2000);
     return fd;
 }
@@ -556,7 +556,7 @@ static void peer_fin_is_reported(dcts_t *t)
                        "a TCP peer's FIN, R interest");
     expect_reported_in(t, unix_end, model_fields(t, F_R, F_R | F_E),
                        "a socketpair peer's shutdown(SHUT_WR), R interest");
-    CHECK(read(tcp->target.fd, &c, 1) == 0,
+    NEED(read(tcp->target.fd, &c, 1) == 0,
           "harness: expected read() to return 0 (end of stream) after FIN");
 }
 
@@ -570,7 +570,7 @@ static void peer_rst_is_reported(dcts_t *t)
     dispatch_now(t);
     expect_reported_in(t, p, F_R | F_E, "a TCP peer's RST, R interest");
     ssize_t n = read(p->target.fd, &c, 1);
-    CHECK(n == 0 || (n < 0 && errno == ECONNRESET),
+    NEED(n == 0 || (n < 0 && errno == ECONNRESET),
           "harness: expected read() to fail with ECONNRESET (or return 0) "
           "after RST; observed: %zd (%s)", n, n < 0 ? strerror(errno) : "");
 }
@@ -590,7 +590,7 @@ static void refused_connect_is_reported(dcts_t *t)
     if (at_once)
         return;              /* connect already said ECONNREFUSED itself */
     if (getsockopt(p->target.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        dcts_fail(t, "harness: getsockopt(SO_ERROR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: getsockopt(SO_ERROR): %s", strerror(errno));
     CHECK(err == ECONNREFUSED, "expected: SO_ERROR still ECONNREFUSED after "
           "the dispatch (the backend must not consume it); observed: %d (%s)",
           err, strerror(err));
@@ -605,7 +605,7 @@ static unsigned long kernel_report(dcts_t *t, int fd, unsigned long flags)
     if (t->be->event_model == DC_MODEL_POLL) {
         struct pollfd pfd = { fd, (short)flags, 0 };
         if (poll(&pfd, 1, 0) < 0)
-            dcts_fail(t, "harness: poll: %s", strerror(errno));
+            dcts_harness_skip(t, "harness: poll: %s", strerror(errno));
         return (unsigned short)pfd.revents;
     }
     struct epoll_event ev, got;
@@ -614,7 +614,7 @@ static unsigned long kernel_report(dcts_t *t, int fd, unsigned long flags)
     ev.events = (unsigned)flags;
     ev.data.fd = fd;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-        dcts_fail(t, "harness: epoll_ctl: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: epoll_ctl: %s", strerror(errno));
     int n = epoll_wait(ep, &got, 1, 0);
     dcts_close(t, ep);
     return n == 1 ? got.events : 0;
@@ -709,13 +709,13 @@ const dcts_case dcts_cases_events[] = {
     { "evt-unwanted-fields-zero", "EVT-3 EVT-1", DCTS_MUST,
       "R and W are reported only to targets that asked for them",
       unwanted_fields_stay_zero, 0, NULL },
-    { "evt-r-only-not-woken-by-writable", "EVT-3", DCTS_MUST,
+    { "evt-r-only-not-woken-by-writable", "EVT-3 TMO-11", DCTS_MUST,
       "an R-only target on a writable socket is neither called nor spun on",
       r_only_not_woken_by_writable, 0, "timing" },
-    { "evt-pipe-hangup-r-only", "EVT-4 EVT-6", DCTS_MUST,
+    { "evt-pipe-hangup-r-only", "EVT-4 EVT-6 TMO-11", DCTS_MUST,
       "a pipe whose writer closed reaches an R-only reader; then no busy loop",
       pipe_hangup_reaches_r_only_target, 0, "timing" },
-    { "evt-pipe-hangup-e-only", "EVT-4 FLT-7", DCTS_MUST,
+    { "evt-pipe-hangup-e-only", "EVT-4 FLT-7 TMO-11", DCTS_MUST,
       "a pipe whose writer closed reaches an E-only reader, or the wait "
       "sleeps: never a busy loop", pipe_hangup_e_only_no_spin, 0, "timing" },
     { "evt-pipe-error-unasked", "EVT-4", DCTS_MUST,

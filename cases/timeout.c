@@ -499,7 +499,7 @@ static void every_wait_gets_a_fresh_timeout(dcts_t *t)
     /* Usually one wait; more if the writer thread was late. */
     for (int i = 0; i < 20 && a->calls == 0; i++)
         OK(dcts_dispatch(t, 0.08));
-    CHECK(a->calls == 1, "harness: the byte written at 60 ms never arrived");
+    NEED(a->calls == 1, "harness: the byte written at 60 ms never arrived");
     check_wait_at_least(t, 80, 80 * NOT_SHORT,
                         "after a wait ended early by an event");
     check_wait_at_least(t, 80, 80 * NOT_SHORT, "after a wait that timed out");
@@ -526,7 +526,7 @@ static double measure_wait_in_storm(dcts_t *t, void *arg)
           "returns 0 (a signal is not an error); observed: %s",
           dcts_code_name(rc));
     /* A long wait that saw few signals means the storm did not work. */
-    CHECK(ms < 20 || during >= 5, "harness: only %ld signal(s) arrived "
+    NEED(ms < 20 || during >= 5, "harness: only %ld signal(s) arrived "
           "during a %.1f ms wait: the storm proves nothing", during, ms);
     check_idle_untouched(t, idle, "TMO-10: a wait interrupted by signals");
     return ms;
@@ -548,7 +548,9 @@ static void signal_is_not_an_error(dcts_t *t)
           "restarted after each signal)", limit, ms);
 }
 
-/* TMO-3, TMO-9: the wait goes on after a signal, with the time left.
+/* TMO-3 (its sentence on signals): the wait goes on after a signal, with
+ * the time left.  TMO-9 allows returning 0 at the first EINTR, so this is
+ * a SHOULD: a WARN, never a FAIL.
  * Catches: a backend that returns 0 at the first EINTR: in a process
  * taking signals, a caller's 100 ms wait becomes a busy loop. */
 static void signal_does_not_cut_the_wait(dcts_t *t)
