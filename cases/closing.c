@@ -136,7 +136,7 @@ static void duplicate_outlives_closed_fd(dcts_t *t)
     dcts_own_fd(t, dup(fd));            /* the file outlives the number */
     drop_connection(t, o, AFTER_CLOSE_KEEP_NUMBER);
     dcts_write_byte(t, peer);           /* the old file is readable now */
-    dcts_expect_idle_wait(t, 50, "the only readable file is one whose fd "
+    dcts_expect_idle_wait(t, 30, "the only readable file is one whose fd "
                           "was closed and socket_closed, kept open by a "
                           "duplicate");
     dcts_socketpair_at(t, sv, fd);
@@ -146,7 +146,7 @@ static void duplicate_outlives_closed_fd(dcts_t *t)
     CHECK(n->calls == 0, "expected: N (fd %d, idle) not called for O's old "
           "file, kept open by a duplicate; observed: %d call(s), r=%#lx",
           fd, n->calls, n->r);
-    dcts_expect_idle_wait(t, 50, "N, on the reused number, has nothing to "
+    dcts_expect_idle_wait(t, 30, "N, on the reused number, has nothing to "
                           "read; the readable file is O's old one");
     dcts_write_byte(t, sv[1]);
     OK(dcts_dispatch(t, 0));

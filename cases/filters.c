@@ -66,7 +66,7 @@ static void all_false_removes_completely(dcts_t *t)
     CHECK(a->calls == 1, "expected: A never called after "
           "set_dispatch_filter(A, 0, 0, 0) although still readable; "
           "observed: %d more call(s)", a->calls - 1);
-    dcts_expect_idle_wait(t, 50, "its only target removed by an all-false "
+    dcts_expect_idle_wait(t, 30, "its only target removed by an all-false "
                           "filter although that fd is still readable");
 }
 
@@ -391,7 +391,7 @@ static void poll_filter_zero_removes(dcts_t *t)
     CHECK(a->calls == 1 && b->calls == 1, "expected: A and B never called "
           "after set_poll_dispatch_filter(o, 0) although still readable; "
           "observed: A %d, B %d more call(s)", a->calls - 1, b->calls - 1);
-    dcts_expect_idle_wait(t, 50, "its only targets removed with "
+    dcts_expect_idle_wait(t, 30, "its only targets removed with "
                           "set_poll_dispatch_filter(o, 0) although their fds "
                           "are still readable");
     OK(dcts_poll_filter(t, a, 0));          /* again: harmless */

@@ -191,7 +191,7 @@ static int told_of_closed_fd(dcts_t *t, const dcts_probe *b)
 /* LIM-3, TMO-11: B's fd (R interest only) is closed without socket_closed
  * while A is readable.  Each pass returns 0; A gets its R in the first; B
  * is told in E within two (unless the backend declares
- * DC_CAP_CLOSED_FD_SILENT); after socket_closed(B) 50 ms waits sleep.
+ * DC_CAP_CLOSED_FD_SILENT); after socket_closed(B) idle waits sleep.
  * No fd is opened after the close, so its number is not reused.
  * Catches: select's EBADF returned as -EBADF on every call (every target
  * wedged), a retry loop on EBADF that never ends or spins, the closed fd
@@ -225,7 +225,7 @@ static void fd_closed_behind_the_back(dcts_t *t)
           b->calls, b->e_seen);
     OK(dcts_closed(t, b_fd, b));
     int b_calls = b->calls;
-    dcts_expect_idle_wait(t, 50, "after socket_closed of the fd closed "
+    dcts_expect_idle_wait(t, 30, "after socket_closed of the fd closed "
                           "behind the backend's back");
     CHECK(b->calls == b_calls, "expected: B not called after its "
           "socket_closed; observed: %d more call(s)", b->calls - b_calls);

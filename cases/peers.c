@@ -725,7 +725,7 @@ static void tcp_reset(dcts_t *t)
           "returned 0)");
     CHECK(s->bytes_in == 1000, "expected: the 1000 bytes socat sent before "
           "its reset are read first; observed: %ld bytes", s->bytes_in);
-    dcts_expect_idle_wait(t, 50, "with only the idle listener left after "
+    dcts_expect_idle_wait(t, 30, "with only the idle listener left after "
                           "the reset connection was closed");
 }
 
