@@ -101,9 +101,21 @@ void dcts_fail(dcts_t *t, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 2, 3)))
 void dcts_skip(dcts_t *t, const char *fmt, ...);
 
+/* The case's own preparation failed (a kernel object could not be made,
+ * an fd number it needs was taken, a signal storm did not arrive): the
+ * backend is not at fault, so the case SKIPs with the reason, prefixed
+ * "harness: ", and never FAILs.  Only for conditions the contract lets a
+ * backend cause or that no backend causes; a condition only a broken
+ * backend causes is a CHECK of the clause it breaks. */
+__attribute__((noreturn, format(printf, 2, 3)))
+void dcts_harness_skip(dcts_t *t, const char *fmt, ...);
+
 #define CHECK(cond, ...)                                                   \
     do { if (!(cond)) dcts_fail(t, __VA_ARGS__); } while (0)
 #define SKIP(...) dcts_skip(t, __VA_ARGS__)
+/* The case's preparation needs cond; SKIPs (dcts_harness_skip) if not. */
+#define NEED(cond, ...)                                                    \
+    do { if (!(cond)) dcts_harness_skip(t, __VA_ARGS__); } while (0)
 /* expr must return 0; otherwise the failure names expr and its value. */
 #define OK(expr)                                                           \
     do { long dcts_rc_ = (long)(expr);                                     \
@@ -171,7 +183,10 @@ dcts_probe *dcts_ready_probe(dcts_t *t, const char *name, int r, int w, int e);
 
 /* ---- the operations, recorded --------------------------------------------- */
 
-/* Each forwards to t->be with t->ctx and returns what the backend returned. */
+/* Each forwards to t->be with t->ctx and returns what the backend returned.
+ * A filter call refused for a probe whose fd is at or past the declared
+ * fd_limit SKIPs the case (LIM-1 allows the refusal), unless the case
+ * names LIM-1. */
 int dcts_filter(dcts_t *t, dcts_probe *p, int r, int w, int e);
 int dcts_poll_filter(dcts_t *t, dcts_probe *p, unsigned long flags);
 int dcts_closed(dcts_t *t, int fd, dcts_probe *p_or_null);
@@ -217,11 +232,28 @@ int dcts_closed_port(dcts_t *t);
 int dcts_own_fd(dcts_t *t, int fd);
 /* Closes fd now and stops tracking it. */
 void dcts_close(dcts_t *t, int fd);
-/* Moves fd to number target (dup2, then close the old one); returns target. */
+/* Moves fd to number target (dup2, then close the old one); returns target.
+ * target must be free or kept by dcts_close_keep_number: a number taken
+ * by anything else (the backend may open fds of its own, CLS-6) SKIPs,
+ * since dup2 would silently close it. */
 int dcts_move_fd(dcts_t *t, int fd, int target);
+/* close(fd) as the backend sees it (the file goes, its kernel
+ * registrations with it), but the number stays the case's: an idle
+ * placeholder (a pipe's read end, its writer kept open) takes it in the
+ * same dup2, so an fd the backend opens later cannot land there.  For a
+ * case that reuses the number after calling the backend in between. */
+void dcts_close_keep_number(dcts_t *t, int fd);
 /* A socketpair whose sv[0] is number fd, which must be free (e.g. just
- * closed): for cases about a reused fd number.  Both ends non-blocking. */
+ * closed) or kept by dcts_close_keep_number: for cases about a reused fd
+ * number.  Both ends non-blocking.  SKIPs when something else took the
+ * number meanwhile (an fd the backend opened for itself). */
 void dcts_socketpair_at(dcts_t *t, int sv[2], int fd);
+/* How many more fds the case can open whose numbers stay below the
+ * backend's declared fd_limit, with a few left for the backend's own (an
+ * epoll fd, a self-pipe); INT_MAX when the backend declares no limit. */
+int dcts_fd_room(dcts_t *t);
+/* SKIPs, naming the limit, unless dcts_fd_room(t) >= n. */
+void dcts_need_fd_room(dcts_t *t, int n);
 /* Raises RLIMIT_NOFILE to at least n, or SKIPs with the reason. */
 void dcts_need_nofile(dcts_t *t, long n);
 
@@ -297,10 +329,13 @@ double dcts_least_ms(dcts_t *t, double limit_ms,
 void dcts_write_later(dcts_t *t, int fd, double ms);
 /* Sleeps ms milliseconds. */
 void dcts_sleep_ms(double ms);
-/* dispatch_once(ms) when nothing registered is ready: fails the case
- * unless it returns 0 after sleeping at least 60% of ms.  A wait that ends
- * at once means the backend still waits on an fd it reports to nobody (a
- * busy loop); what names the situation for the message. */
+/* TMO-11: DCTS_IDLE_WAITS calls of dispatch_once(ms) when nothing
+ * registered is ready: each must return 0, and at most one of them before
+ * 60% of ms (the one a backend may need to learn of a stale condition).
+ * Calls that keep ending early mean the backend waits on something it
+ * reports to nobody (a busy loop); what names the situation for the
+ * message. */
+#define DCTS_IDLE_WAITS 3
 void dcts_expect_idle_wait(dcts_t *t, double ms, const char *what);
 /* SIGALRM every interval_us microseconds (handler installed without
  * SA_RESTART, so waits see EINTR) until dcts_signal_storm_stop or the end

@@ -10,6 +10,7 @@
 #include "dcts.h"
 
 #include <errno.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -111,7 +112,7 @@ static int half_closed_socket(dcts_t *t)
     int sv[2];
     dcts_socketpair(t, sv);
     if (shutdown(sv[1], SHUT_WR) != 0)
-        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
     return sv[0];
 }
 
@@ -168,7 +169,7 @@ static int tcp_after_fin(dcts_t *t)
     int client, server;
     dcts_tcp_pair(t, &client, &server);
     if (shutdown(client, SHUT_WR) != 0)
-        dcts_fail(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: shutdown(SHUT_WR): %s", strerror(errno));
     dcts_await(t, server, POLLIN | POLLRDHUP, 2000);
     return server;
 }
@@ -197,11 +198,11 @@ static int refused_connect(dcts_t *t, int *at_once)
     to.sin_port = htons((unsigned short)dcts_closed_port(t));
     *at_once = 0;
     if (connect(fd, (struct sockaddr *)&to, sizeof to) == 0)
-        dcts_fail(t, "harness: a connect to a closed port succeeded");
+        dcts_harness_skip(t, "harness: a connect to a closed port succeeded");
     if (errno == ECONNREFUSED)
         *at_once = 1;
     else if (errno != EINPROGRESS)
-        dcts_fail(t, "harness: connect: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: connect: %s", strerror(errno));
     dcts_await(t, fd, POLLOUT, 2000);
     return fd;
 }
@@ -427,9 +428,9 @@ static void r_only_not_woken_by_writable(dcts_t *t)
     CHECK(p->calls == 0, "expected: an R-only target on a socket that is "
           "only writable is not called; observed: r=%#lx w=%#lx e=%#lx",
           p->r, p->w, p->e);
-    dcts_expect_idle_wait(t, 50, "an R-only target whose socket is only "
+    dcts_expect_idle_wait(t, 30, "an R-only target whose socket is only "
                           "writable");
-    CHECK(p->calls == 0, "expected: A still not called after a 50 ms wait");
+    CHECK(p->calls == 0, "expected: A still not called after the idle waits");
     dcts_write_byte(t, peer);
     dispatch_now(t);
     expect_fields(t, p, F_R, "readable and writable socket, R interest");
@@ -455,7 +456,7 @@ static void pipe_hangup_reaches_r_only_target(dcts_t *t)
           took < 30 ? "returned at once (a busy loop)" : "slept");
     expect_reported_in(t, p, model_fields(t, F_R, F_E),
                        "a pipe whose writer closed");
-    dcts_expect_idle_wait(t, 50, "after the only target removed itself");
+    dcts_expect_idle_wait(t, 30, "after the only target removed itself");
 }
 
 /* EVT-4, FLT-7: a pipe whose writer closed, its reader registered for E
@@ -467,6 +468,19 @@ static void pipe_hangup_reaches_r_only_target(dcts_t *t)
  * Catches: a backend, or an engine under it, that waits on the fd, gets
  * the hangup it did not ask for, finds no target wanting it and waits
  * again at once: 100% CPU for the whole timeout, and nobody is told. */
+/* The share of the wall time this thread gets while it spins (1 on an
+ * idle machine, less under load), measured over about ms. */
+static double cpu_share(double ms)
+{
+    double cpu = dcts_thread_cpu_ms(), start = dcts_now();
+    volatile unsigned long spins = 0;
+
+    while (dcts_ms_since(start) < ms)
+        spins++;
+    double share = (dcts_thread_cpu_ms() - cpu) / dcts_ms_since(start);
+    return share > 1 ? 1 : share;
+}
+
 static void pipe_hangup_e_only_no_spin(dcts_t *t)
 {
     dcts_probe *p = watch(t, "A", pipe_writer_gone(t), 0, 0, 1);
@@ -481,11 +495,16 @@ static void pipe_hangup_e_only_no_spin(dcts_t *t)
                            "an E-only reader of a pipe whose writer closed");
         return;
     }
-    CHECK(cpu < took / 2 + dcts_tol_ms(t, 5), "expected: A (E-only, on a "
+    /* A sleeping wait uses next to no CPU; a spinning one uses all the
+     * machine gives it, which under load is a small share of the wall
+     * time: a quarter of that share is the ceiling. */
+    double ceiling = cpu_share(20) * took / 4 + 1;
+    CHECK(cpu < ceiling, "expected: A (E-only, on a "
           "pipe whose writer closed) told of the hangup, or a wait that "
-          "sleeps; observed: A not called, and dispatch_once(100 ms) used "
-          "%.0f ms of CPU in %.0f ms: the backend waits on a hangup it "
-          "reports to nobody (a busy loop)", cpu, took);
+          "sleeps (under %.0f ms of CPU); observed: A not called, and "
+          "dispatch_once(100 ms) used %.0f ms of CPU in %.0f ms: the backend "
+          "waits on a hangup it reports to nobody (a busy loop)", ceiling,
+          cpu, took);
 }
 
 /* EVT-4: a pipe whose reader closed reaches writers without E interest.
@@ -556,7 +575,7 @@ static void peer_fin_is_reported(dcts_t *t)
                        "a TCP peer's FIN, R interest");
     expect_reported_in(t, unix_end, model_fields(t, F_R, F_R | F_E),
                        "a socketpair peer's shutdown(SHUT_WR), R interest");
-    CHECK(read(tcp->target.fd, &c, 1) == 0,
+    NEED(read(tcp->target.fd, &c, 1) == 0,
           "harness: expected read() to return 0 (end of stream) after FIN");
 }
 
@@ -570,7 +589,7 @@ static void peer_rst_is_reported(dcts_t *t)
     dispatch_now(t);
     expect_reported_in(t, p, F_R | F_E, "a TCP peer's RST, R interest");
     ssize_t n = read(p->target.fd, &c, 1);
-    CHECK(n == 0 || (n < 0 && errno == ECONNRESET),
+    NEED(n == 0 || (n < 0 && errno == ECONNRESET),
           "harness: expected read() to fail with ECONNRESET (or return 0) "
           "after RST; observed: %zd (%s)", n, n < 0 ? strerror(errno) : "");
 }
@@ -590,7 +609,7 @@ static void refused_connect_is_reported(dcts_t *t)
     if (at_once)
         return;              /* connect already said ECONNREFUSED itself */
     if (getsockopt(p->target.fd, SOL_SOCKET, SO_ERROR, &err, &len) != 0)
-        dcts_fail(t, "harness: getsockopt(SO_ERROR): %s", strerror(errno));
+        dcts_harness_skip(t, "harness: getsockopt(SO_ERROR): %s", strerror(errno));
     CHECK(err == ECONNREFUSED, "expected: SO_ERROR still ECONNREFUSED after "
           "the dispatch (the backend must not consume it); observed: %d (%s)",
           err, strerror(err));
@@ -605,7 +624,7 @@ static unsigned long kernel_report(dcts_t *t, int fd, unsigned long flags)
     if (t->be->event_model == DC_MODEL_POLL) {
         struct pollfd pfd = { fd, (short)flags, 0 };
         if (poll(&pfd, 1, 0) < 0)
-            dcts_fail(t, "harness: poll: %s", strerror(errno));
+            dcts_harness_skip(t, "harness: poll: %s", strerror(errno));
         return (unsigned short)pfd.revents;
     }
     struct epoll_event ev, got;
@@ -614,7 +633,7 @@ static unsigned long kernel_report(dcts_t *t, int fd, unsigned long flags)
     ev.events = (unsigned)flags;
     ev.data.fd = fd;
     if (epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) != 0)
-        dcts_fail(t, "harness: epoll_ctl: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: epoll_ctl: %s", strerror(errno));
     int n = epoll_wait(ep, &got, 1, 0);
     dcts_close(t, ep);
     return n == 1 ? got.events : 0;
@@ -709,13 +728,13 @@ const dcts_case dcts_cases_events[] = {
     { "evt-unwanted-fields-zero", "EVT-3 EVT-1", DCTS_MUST,
       "R and W are reported only to targets that asked for them",
       unwanted_fields_stay_zero, 0, NULL },
-    { "evt-r-only-not-woken-by-writable", "EVT-3", DCTS_MUST,
+    { "evt-r-only-not-woken-by-writable", "EVT-3 TMO-11", DCTS_MUST,
       "an R-only target on a writable socket is neither called nor spun on",
       r_only_not_woken_by_writable, 0, "timing" },
-    { "evt-pipe-hangup-r-only", "EVT-4 EVT-6", DCTS_MUST,
+    { "evt-pipe-hangup-r-only", "EVT-4 EVT-6 TMO-11", DCTS_MUST,
       "a pipe whose writer closed reaches an R-only reader; then no busy loop",
       pipe_hangup_reaches_r_only_target, 0, "timing" },
-    { "evt-pipe-hangup-e-only", "EVT-4 FLT-7", DCTS_MUST,
+    { "evt-pipe-hangup-e-only", "EVT-4 FLT-7 TMO-11", DCTS_MUST,
       "a pipe whose writer closed reaches an E-only reader, or the wait "
       "sleeps: never a busy loop", pipe_hangup_e_only_no_spin, 0, "timing" },
     { "evt-pipe-error-unasked", "EVT-4", DCTS_MUST,

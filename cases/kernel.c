@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
@@ -24,7 +25,7 @@ void dcts_track_fd(dcts_t *t, int fd)
         int *grown = realloc(dcts_rt.fds, cap * sizeof *grown);
         if (grown == NULL) {
             close(fd);
-            dcts_fail(t, "harness: out of memory tracking fds");
+            dcts_harness_skip(t, "harness: out of memory tracking fds");
         }
         dcts_rt.fds = grown;
         dcts_rt.fds_cap = cap;
@@ -45,33 +46,77 @@ static void nonblocking(dcts_t *t, int fd)
 {
     int fl = fcntl(fd, F_GETFL);
     if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
-        dcts_fail(t, "harness: fcntl(O_NONBLOCK) on fd %d: %s", fd,
+        dcts_harness_skip(t, "harness: fcntl(O_NONBLOCK) on fd %d: %s", fd,
                   strerror(errno));
 }
 
 int dcts_own_fd(dcts_t *t, int fd)
 {
     if (fd < 0)
-        dcts_fail(t, "harness: making a kernel object failed: %s",
+        dcts_harness_skip(t, "harness: making a kernel object failed: %s",
                   strerror(errno));
     dcts_track_fd(t, fd);
     return fd;
 }
 
+/* Whether number fd is held by dcts_close_keep_number; forgets it when
+ * release is set (the caller is about to put its new file there). */
+static int kept_number(int fd, int release)
+{
+    for (size_t i = 0; i < dcts_rt.nkept; i++)
+        if (dcts_rt.kept[i] == fd) {
+            if (release)
+                dcts_rt.kept[i] = dcts_rt.kept[--dcts_rt.nkept];
+            return 1;
+        }
+    return 0;
+}
+
 void dcts_close(dcts_t *t, int fd)
 {
     (void)t;
+    kept_number(fd, 1);
     untrack_fd(fd);
     close(fd);
 }
 
 int dcts_move_fd(dcts_t *t, int fd, int target)
 {
+    if (target == fd)
+        return fd;
+    if (kept_number(target, 1))
+        untrack_fd(target);             /* dup2 replaces the placeholder */
+    else if (dcts_fd_is_open(target))
+        dcts_harness_skip(t, "harness: fd %d is taken (an fd the backend "
+                          "opened for itself, which CLS-6 allows, or one "
+                          "the process holds): the case cannot put a socket "
+                          "on that number", target);
     if (dup2(fd, target) < 0)
-        dcts_fail(t, "harness: dup2(%d, %d): %s", fd, target, strerror(errno));
+        dcts_harness_skip(t, "harness: dup2(%d, %d): %s", fd, target,
+                          strerror(errno));
     dcts_own_fd(t, target);
     dcts_close(t, fd);
     return target;
+}
+
+void dcts_close_keep_number(dcts_t *t, int fd)
+{
+    int p[2];
+
+    if (dcts_rt.nkept == sizeof dcts_rt.kept / sizeof dcts_rt.kept[0])
+        dcts_harness_skip(t, "harness: too many fd numbers kept at once");
+    if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
+        dcts_harness_skip(t, "harness: pipe: %s", strerror(errno));
+    dcts_own_fd(t, p[1]);               /* the writer: the reader stays idle */
+    /* One dup2: the old file goes, and no fd opened meanwhile can take
+     * the number. */
+    if (dup2(p[0], fd) < 0) {
+        close(p[0]);
+        dcts_harness_skip(t, "harness: dup2(%d, %d): %s", p[0], fd,
+                          strerror(errno));
+    }
+    close(p[0]);
+    dcts_rt.kept[dcts_rt.nkept++] = fd;  /* still tracked: closed at the end */
 }
 
 void dcts_need_nofile(dcts_t *t, long n)
@@ -93,15 +138,18 @@ void dcts_need_nofile(dcts_t *t, long n)
 void dcts_socketpair(dcts_t *t, int sv[2])
 {
     if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, sv))
-        dcts_fail(t, "harness: socketpair: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: socketpair: %s", strerror(errno));
     dcts_own_fd(t, sv[0]);
     dcts_own_fd(t, sv[1]);
 }
 
 void dcts_socketpair_at(dcts_t *t, int sv[2], int fd)
 {
-    if (fd < 0 || dcts_fd_is_open(fd))
-        dcts_fail(t, "harness: fd %d is not free for reuse", fd);
+    if (fd < 0 || (dcts_fd_is_open(fd) && !kept_number(fd, 0)))
+        dcts_harness_skip(t, "harness: fd %d, which the case freed to reuse, "
+                          "was taken meanwhile (by an fd the backend opened "
+                          "for itself, which CLS-6 allows): the reuse cannot "
+                          "be staged", fd);
     dcts_socketpair(t, sv);
     if (sv[1] == fd) {                  /* the kernel gave it to the peer */
         sv[1] = sv[0];
@@ -111,10 +159,41 @@ void dcts_socketpair_at(dcts_t *t, int sv[2], int fd)
     }
 }
 
+/* A backend may open fds of its own after the case counted (an epoll fd
+ * made lazily, a self-pipe), which push the case's fds up by as many. */
+#define BACKEND_FD_RESERVE 8
+
+/* Numbers scanned one by one; above, a case's fds never reach. */
+#define FD_ROOM_SCAN 65536
+
+int dcts_fd_room(dcts_t *t)
+{
+    int limit = t->be->fd_limit, room = 0;
+
+    if (limit <= 0)
+        return INT_MAX;
+    for (int fd = 0; fd < limit && fd < FD_ROOM_SCAN; fd++)
+        room += !dcts_fd_is_open(fd);
+    if (limit > FD_ROOM_SCAN)
+        room += limit - FD_ROOM_SCAN;
+    return room > BACKEND_FD_RESERVE ? room - BACKEND_FD_RESERVE : 0;
+}
+
+void dcts_need_fd_room(dcts_t *t, int n)
+{
+    int room = dcts_fd_room(t);
+
+    if (room < n)
+        dcts_skip(t, "needs %d more fds below the backend's fd_limit %d; "
+                  "only %d are free there (keeping %d for the backend's own)",
+                  n, t->be->fd_limit, room, BACKEND_FD_RESERVE);
+    dcts_need_nofile(t, (long)n + 256);
+}
+
 void dcts_pipe(dcts_t *t, int p[2])
 {
     if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
-        dcts_fail(t, "harness: pipe: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: pipe: %s", strerror(errno));
     dcts_own_fd(t, p[0]);
     dcts_own_fd(t, p[1]);
 }
@@ -140,7 +219,7 @@ static int bound_port(dcts_t *t, int fd)
     socklen_t len = sizeof a;
     if (bind(fd, (struct sockaddr *)&a, sizeof a) ||
         getsockname(fd, (struct sockaddr *)&a, &len))
-        dcts_fail(t, "harness: bind to 127.0.0.1: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: bind to 127.0.0.1: %s", strerror(errno));
     return ntohs(a.sin_port);
 }
 
@@ -151,7 +230,7 @@ int dcts_tcp_listener(dcts_t *t, int *port)
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
     *port = bound_port(t, fd);
     if (listen(fd, 64))
-        dcts_fail(t, "harness: listen: %s", strerror(errno));
+        dcts_harness_skip(t, "harness: listen: %s", strerror(errno));
     nonblocking(t, fd);
     return fd;
 }
@@ -164,12 +243,12 @@ void dcts_tcp_pair(dcts_t *t, int *client, int *server)
 
     *client = tcp_socket(t);
     if (connect(*client, (struct sockaddr *)&a, sizeof a))
-        dcts_fail(t, "harness: connect to 127.0.0.1:%d: %s", port,
+        dcts_harness_skip(t, "harness: connect to 127.0.0.1:%d: %s", port,
                   strerror(errno));
     for (int tries = 0; (*server = accept4(lfd, NULL, NULL, SOCK_CLOEXEC)) < 0;
          tries++) {
         if (errno != EAGAIN || tries > 1000)
-            dcts_fail(t, "harness: accept: %s", strerror(errno));
+            dcts_harness_skip(t, "harness: accept: %s", strerror(errno));
         dcts_sleep_ms(1);
     }
     dcts_own_fd(t, *server);
@@ -191,7 +270,7 @@ void dcts_write_byte(dcts_t *t, int fd)
 {
     char c = 'x';
     if (write(fd, &c, 1) != 1)
-        dcts_fail(t, "harness: write to fd %d: %s", fd, strerror(errno));
+        dcts_harness_skip(t, "harness: write to fd %d: %s", fd, strerror(errno));
 }
 
 long dcts_drain(int fd)
@@ -217,10 +296,10 @@ void dcts_fill(dcts_t *t, int fd)
         if (write(fd, buf, sizeof buf) < 0) {
             if (errno == EAGAIN)
                 return;
-            dcts_fail(t, "harness: filling fd %d: %s", fd, strerror(errno));
+            dcts_harness_skip(t, "harness: filling fd %d: %s", fd, strerror(errno));
         }
     }
-    dcts_fail(t, "harness: fd %d never filled up", fd);
+    dcts_harness_skip(t, "harness: fd %d never filled up", fd);
 }
 
 int dcts_fd_is_open(int fd)
@@ -239,11 +318,11 @@ int dcts_await(dcts_t *t, int fd, int events, double ms)
         if (n > 0 && (pfd.revents & (events | POLLERR | POLLHUP)))
             return pfd.revents;
         if (n < 0 && errno != EINTR)
-            dcts_fail(t, "harness: poll on fd %d: %s", fd, strerror(errno));
+            dcts_harness_skip(t, "harness: poll on fd %d: %s", fd, strerror(errno));
         if (n > 0 && (pfd.revents & POLLNVAL))
-            dcts_fail(t, "harness: fd %d is not open", fd);
+            dcts_harness_skip(t, "harness: fd %d is not open", fd);
         if (dcts_ms_since(start) >= ms)
-            dcts_fail(t, "harness: fd %d did not report events %#x within "
+            dcts_harness_skip(t, "harness: fd %d did not report events %#x within "
                       "%.0f ms", fd, (unsigned)events, ms);
     }
 }
@@ -251,7 +330,7 @@ int dcts_await(dcts_t *t, int fd, int events, double ms)
 void dcts_send_urgent(dcts_t *t, int fd)
 {
     if (send(fd, "!", 1, MSG_OOB) != 1)
-        dcts_fail(t, "harness: send(MSG_OOB) on fd %d: %s", fd,
+        dcts_harness_skip(t, "harness: send(MSG_OOB) on fd %d: %s", fd,
                   strerror(errno));
 }
 
@@ -259,7 +338,7 @@ void dcts_close_reset(dcts_t *t, int fd)
 {
     struct linger hard = { 1, 0 };
     if (setsockopt(fd, SOL_SOCKET, SO_LINGER, &hard, sizeof hard))
-        dcts_fail(t, "harness: SO_LINGER on fd %d: %s", fd, strerror(errno));
+        dcts_harness_skip(t, "harness: SO_LINGER on fd %d: %s", fd, strerror(errno));
     dcts_close(t, fd);
 }
 
@@ -272,10 +351,10 @@ int dcts_unix_listener(dcts_t *t, const char *path)
     memset(&a, 0, sizeof a);
     a.sun_family = AF_UNIX;
     if (strlen(path) >= sizeof a.sun_path)
-        dcts_fail(t, "harness: UNIX socket path too long: %s", path);
+        dcts_harness_skip(t, "harness: UNIX socket path too long: %s", path);
     strcpy(a.sun_path, path);
     if (bind(fd, (struct sockaddr *)&a, sizeof a) || listen(fd, 64))
-        dcts_fail(t, "harness: UNIX socket %s: %s", path, strerror(errno));
+        dcts_harness_skip(t, "harness: UNIX socket %s: %s", path, strerror(errno));
     return fd;
 }
 
@@ -287,11 +366,11 @@ int dcts_memfile(dcts_t *t, const char *name, const void *data, size_t len)
     while (data && len > 0) {
         ssize_t n = write(fd, p, len);
         if (n <= 0)
-            dcts_fail(t, "harness: writing memfd %s: %s", name,
+            dcts_harness_skip(t, "harness: writing memfd %s: %s", name,
                       strerror(errno));
         p += n, len -= (size_t)n;
     }
     if (lseek(fd, 0, SEEK_SET) != 0)
-        dcts_fail(t, "harness: lseek on memfd %s: %s", name, strerror(errno));
+        dcts_harness_skip(t, "harness: lseek on memfd %s: %s", name, strerror(errno));
     return fd;
 }

@@ -12,16 +12,6 @@
 
 /* ---- helpers ----------------------------------------------------------- */
 
-/* Moves fd to number target; SKIPs when target is already open here, since
- * dup2 would silently close whatever the process holds there. */
-static int move_to_free_fd(dcts_t *t, int fd, int target)
-{
-    if (dcts_fd_is_open(target))
-        SKIP("fd %d is already open in this process; cannot move a "
-             "socket onto it", target);
-    return dcts_move_fd(t, fd, target);
-}
-
 /* A probe (not registered) on a socket moved to fd number fd, with a byte
  * waiting to be read. */
 static dcts_probe *readable_probe_at(dcts_t *t, const char *name, int fd)
@@ -29,7 +19,7 @@ static dcts_probe *readable_probe_at(dcts_t *t, const char *name, int fd)
     int peer;
     dcts_probe *p = dcts_probe_on_socketpair(t, name, &peer);
 
-    p->target.fd = move_to_free_fd(t, p->target.fd, fd);
+    p->target.fd = dcts_move_fd(t, p->target.fd, fd);
     dcts_write_byte(t, peer);
     return p;
 }
@@ -176,24 +166,33 @@ static void negative_fds(dcts_t *t)
 
 /* ---- LIM-3: an fd closed behind the backend's back ----------------------- */
 
+/* LIM-3: a backend need not tell of a closed fd when it declares that its
+ * mechanism drops one silently; DC_MODEL_EPOLL implies the declaration. */
+static int closed_fd_may_go_untold(const dc_backend *be)
+{
+    return (be->caps & DC_CAP_CLOSED_FD_SILENT) ||
+           be->event_model == DC_MODEL_EPOLL;
+}
+
 /* Whether B has been told of its closed fd in the form its model has. */
 static int told_of_closed_fd(dcts_t *t, const dcts_probe *b)
 {
+    if (closed_fd_may_go_untold(t->be))
+        return 1;           /* nothing to tell: the mechanism dropped it */
     switch (t->be->event_model) {
     case DC_MODEL_SELECT:
     case DC_MODEL_POLL:
         return (b->e_seen & t->be->flags_for(0, 0, 1)) != 0; /* E, POLLNVAL */
-    case DC_MODEL_EPOLL:
-        return 1;           /* epoll drops a closed fd: nothing to tell */
     default:
         return (b->r_seen | b->w_seen | b->e_seen) != 0;
     }
 }
 
-/* LIM-3: B's fd (R interest only) is closed without socket_closed while A
- * is readable.  Each pass returns 0; A gets its R in the first; B is told
- * in E within two; after socket_closed(B) a 50 ms wait sleeps.  No fd is
- * opened after the close, so its number is not reused.
+/* LIM-3, TMO-11: B's fd (R interest only) is closed without socket_closed
+ * while A is readable.  Each pass returns 0; A gets its R in the first; B
+ * is told in E within two (unless the backend declares
+ * DC_CAP_CLOSED_FD_SILENT); after socket_closed(B) idle waits sleep.
+ * No fd is opened after the close, so its number is not reused.
  * Catches: select's EBADF returned as -EBADF on every call (every target
  * wedged), a retry loop on EBADF that never ends or spins, the closed fd
  * dropped without telling its target, the fd kept in the sets after
@@ -220,12 +219,13 @@ static void fd_closed_behind_the_back(dcts_t *t)
               "call(s) after pass %d", a->calls, pass);
     }
     CHECK(told_of_closed_fd(t, b), "expected: B (fd %d closed behind the "
-          "backend's back) told within two passes%s; observed: %d call(s), "
-          "e seen %#lx", b_fd, t->be->event_model == DC_MODEL_OTHER ? "" :
-          " in E", b->calls, b->e_seen);
+          "backend's back) told within two passes%s, since the backend does "
+          "not declare DC_CAP_CLOSED_FD_SILENT; observed: %d call(s), e seen "
+          "%#lx", b_fd, t->be->event_model == DC_MODEL_OTHER ? "" : " in E",
+          b->calls, b->e_seen);
     OK(dcts_closed(t, b_fd, b));
     int b_calls = b->calls;
-    dcts_expect_idle_wait(t, 50, "after socket_closed of the fd closed "
+    dcts_expect_idle_wait(t, 30, "after socket_closed of the fd closed "
                           "behind the backend's back");
     CHECK(b->calls == b_calls, "expected: B not called after its "
           "socket_closed; observed: %d more call(s)", b->calls - b_calls);
@@ -233,8 +233,8 @@ static void fd_closed_behind_the_back(dcts_t *t)
 
 /* ---- LIM-4: NULL targets ---------------------------------------------------- */
 
-/* Both filter calls refuse o (NULL, or a target without dispatch_event)
- * with -EINVAL for every interest, removal included. */
+/* Both filter calls refuse o with -EINVAL for every interest, removal
+ * included. */
 static void check_target_refused(dcts_t *t, dc_target *o, const char *what)
 {
     for (int i = 0; i < 8; i++) {
@@ -251,7 +251,7 @@ static void check_target_refused(dcts_t *t, dc_target *o, const char *what)
     }
 }
 
-/* LIM-4: a NULL target is refused, and nothing changes.
+/* LIM-4: a NULL target is refused, removal included, and nothing changes.
  * Catches: o->fd read through NULL (a crash), NULL filed in the table
  * (a crash in the next pass), removal of NULL answered 0 after touching
  * the table. */
@@ -261,22 +261,45 @@ static void null_target(dcts_t *t)
     check_still_healthy(t, NULL, 0);
 }
 
-/* LIM-4: a target whose dispatch_event is NULL is refused too, and the
- * backend never calls it even when its fd is readable.
- * Catches: a backend that checks only o != NULL, files the target, then
- * calls a NULL function pointer in the next pass (a crash). */
+/* FLT-1, ABI-5: a target whose dispatch_event is NULL (a caller bug,
+ * about which LIM-4 asks nothing) on the readable fd OWNER holds.  Its
+ * registration may be refused or accepted.  Refused: OWNER still holds the
+ * fd and is called (ABI-5).  Accepted: it replaced OWNER (FLT-4), so it is
+ * removed again before any dispatch could call it.  Either way, removing
+ * it (again) with both calls returns 0 and leaves OWNER alone (FLT-1).
+ * Catches: a refusal that has already filed the target, or evicted OWNER,
+ * before saying no; a removal that refuses (-EINVAL) what it need not
+ * look at, or removes whatever holds the fd. */
 static void null_dispatch_event(dcts_t *t)
 {
     static dc_target hollow;    /* static: valid whatever the backend keeps */
-    int peer;
-    dcts_probe *owner = dcts_probe_on_socketpair(t, "OWNER", &peer);
+    const char *what = "HOLLOW (dispatch_event NULL, on OWNER's fd)";
+    dcts_probe *owner = dcts_ready_probe(t, "OWNER", 1, 0, 0);
 
     hollow.fd = owner->target.fd;
     hollow.dispatch_event = NULL;
-    dcts_write_byte(t, peer);
-    check_target_refused(t, &hollow, "a target with NULL dispatch_event");
-    check_still_healthy(t, NULL, 0);
+    int registered = t->be->set_dispatch_filter(t->ctx, &hollow, 1, 0, 0);
+    CHECK(registered <= 0 && registered > -4096, "expected: "
+          "set_dispatch_filter(%s, 1, 0, 0) returns 0 or a negative errno; "
+          "observed: %s", what, dcts_code_name(registered));
+    if (registered == 0) {      /* accepted: it holds the fd now (FLT-4) */
+        OK(t->be->set_dispatch_filter(t->ctx, &hollow, 0, 0, 0));
+        OK(dcts_filter(t, owner, 1, 0, 0));
+    }
+    int rc = t->be->set_dispatch_filter(t->ctx, &hollow, 0, 0, 0);
+    CHECK(rc == 0, "expected: set_dispatch_filter(%s, 0, 0, 0), removal of "
+          "a target not registered, returns 0 (FLT-1); observed: %s", what,
+          dcts_code_name(rc));
+    rc = t->be->set_poll_dispatch_filter(t->ctx, &hollow, 0);
+    CHECK(rc == 0, "expected: set_poll_dispatch_filter(%s, 0) returns 0 "
+          "(FLT-1, FLT-6); observed: %s", what, dcts_code_name(rc));
     OK(dcts_dispatch(t, 0));
+    CHECK(owner->calls == 1 && owner->r, "expected: OWNER (readable) still "
+          "holds its fd after %s and the removals of HOLLOW, and is called "
+          "once with R; observed: %d call(s), r=%#lx", registered == 0 ?
+          "HOLLOW's registration" : "the refused registration of HOLLOW",
+          owner->calls, owner->r);
+    check_still_healthy(t, NULL, 0);
 }
 
 const dcts_case dcts_cases_limits[] = {
@@ -289,14 +312,15 @@ const dcts_case dcts_cases_limits[] = {
     { "lim-negative-fd", "LIM-2", DCTS_MUST,
       "fds -1, -5 and INT_MIN are refused with -EBADF or -EINVAL",
       negative_fds, 2, NULL },
-    { "lim-closed-behind-back", "LIM-3", DCTS_MUST,
+    { "lim-closed-behind-back", "LIM-3 TMO-11", DCTS_MUST,
       "an fd closed without socket_closed: no crash, wedge or spin; told in E",
       fd_closed_behind_the_back, 2, NULL },
     { "lim-null-target", "LIM-4", DCTS_MUST,
       "a NULL target is refused with -EINVAL by both filter calls",
       null_target, 2, NULL },
-    { "lim-null-dispatch-event", "LIM-4", DCTS_MUST,
-      "a target with a NULL dispatch_event is refused with -EINVAL",
+    { "lim-null-dispatch-event", "FLT-1 ABI-5", DCTS_MUST,
+      "a target whose dispatch_event is NULL: a refused registration "
+      "changes nothing, and removing it is harmless",
       null_dispatch_event, 2, NULL },
     { 0 }
 };

@@ -34,6 +34,8 @@ struct dcts_runtime {
 
     int *fds;                     /* fds to close at the end */
     size_t nfds, fds_cap;
+    int kept[8];                  /* numbers dcts_close_keep_number holds */
+    size_t nkept;
 
     pthread_t *threads;           /* helper threads to join at the end */
     size_t nthreads, threads_cap;

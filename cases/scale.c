@@ -28,10 +28,9 @@
 #include <sys/resource.h>
 #include <unistd.h>
 
-/* fds a case leaves for the process's own (stdio, the harness's pipes):
- * below RLIMIT_NOFILE, and below a declared fd_limit. */
+/* fds a case leaves for the process's own (stdio, the harness's pipes)
+ * below RLIMIT_NOFILE; below a declared fd_limit, dcts_fd_room counts. */
 #define HEADROOM 256
-#define LIMIT_HEADROOM 64
 
 /* The most probes a case here makes.  Static, so a case that fails half way
  * leaks nothing (the runtime closes the fds and frees the probes). */
@@ -75,7 +74,7 @@ static void make_ready(dcts_t *t, dcts_probe *p)
 {
     uint64_t one = 1;
 
-    CHECK(write(p->target.fd, &one, sizeof one) == (ssize_t)sizeof one,
+    NEED(write(p->target.fd, &one, sizeof one) == (ssize_t)sizeof one,
           "harness: writing eventfd %d: %s", p->target.fd, strerror(errno));
 }
 
@@ -121,6 +120,7 @@ static void expect_called(dcts_t *t, int n, const char *what)
 
 #define IDLE_WANTED 10000
 #define ACTIVE 10
+#define LEAST_IDLE 100          /* below this, "many idle" means nothing */
 
 /* Spreads k of n indices evenly, first and last included. */
 static int spread(int k, int of_k, int n)
@@ -139,13 +139,14 @@ static int spread(int k, int of_k, int n)
  * fit below the limit. */
 static void ten_thousand_idle_ten_active(dcts_t *t)
 {
-    int idle = IDLE_WANTED, limit = t->be->fd_limit - LIMIT_HEADROOM;
+    int idle = IDLE_WANTED, room = dcts_fd_room(t);
 
-    if (t->be->fd_limit > 0 && limit < idle + ACTIVE)
-        idle = limit - ACTIVE;
-    if (idle < 100)
-        SKIP("the backend's fd_limit %d leaves room for only %d idle fds",
-             t->be->fd_limit, idle);
+    if (room < idle + ACTIVE)
+        idle = room > ACTIVE ? room - ACTIVE : 0;
+    if (idle < LEAST_IDLE)
+        SKIP("the backend's fd_limit %d leaves room for %d idle fds beside "
+             "the %d active ones; the case needs at least %d", t->be->fd_limit,
+             idle, ACTIVE, LEAST_IDLE);
     int n = idle + ACTIVE;
     dcts_need_nofile(t, n + HEADROOM);
 

@@ -129,7 +129,7 @@ static void reserve_pid_slot(dcts_t *t)
     size_t cap = dcts_rt.pids_cap ? dcts_rt.pids_cap * 2 : 8;
     pid_t *grown = realloc(dcts_rt.pids, cap * sizeof *grown);
     if (grown == NULL)
-        dcts_fail(t, "harness: out of memory tracking processes");
+        dcts_harness_skip(t, "harness: out of memory tracking processes");
     dcts_rt.pids = grown;
     dcts_rt.pids_cap = cap;
 }
@@ -141,9 +141,9 @@ pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd)
     int fd_limit = 65536;
 
     if (strchr(path, '/') == NULL && (path = dcts_which(argv[0])) == NULL)
-        dcts_fail(t, "harness: %s is not on PATH", argv[0]);
+        dcts_harness_skip(t, "harness: %s is not on PATH", argv[0]);
     if (access(path, X_OK) != 0)
-        dcts_fail(t, "harness: cannot run %s: %s", path, strerror(errno));
+        dcts_harness_skip(t, "harness: cannot run %s: %s", path, strerror(errno));
     if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < 65536)
         fd_limit = (int)rl.rlim_cur;
     reserve_pid_slot(t);
@@ -152,7 +152,7 @@ pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd)
     pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0)
-        dcts_fail(t, "harness: fork for %s: %s", path, strerror(errno));
+        dcts_harness_skip(t, "harness: fork for %s: %s", path, strerror(errno));
     if (pid == 0)
         exec_child(path, argv, in_fd, out_fd, parent, fd_limit);
     dcts_rt.pids[dcts_rt.npids++] = pid;
@@ -167,7 +167,7 @@ int dcts_spawn_done(dcts_t *t, pid_t pid, int *status)
     pid_t r;
 
     if (!tracked(pid))
-        dcts_fail(t, "harness: process %ld is not a peer of this case",
+        dcts_harness_skip(t, "harness: process %ld is not a peer of this case",
                   (long)pid);
     do
         r = waitpid(pid, &st, WNOHANG);
@@ -175,7 +175,7 @@ int dcts_spawn_done(dcts_t *t, pid_t pid, int *status)
     if (r == 0)
         return 0;
     if (r < 0)
-        dcts_fail(t, "harness: waitpid(%ld): %s", (long)pid, strerror(errno));
+        dcts_harness_skip(t, "harness: waitpid(%ld): %s", (long)pid, strerror(errno));
     untrack_pid(pid);
     if (status)
         *status = st;
@@ -189,7 +189,7 @@ int dcts_spawn_wait(dcts_t *t, pid_t pid, double ms)
 
     while (!dcts_spawn_done(t, pid, &st)) {
         if (dcts_ms_since(start) > ms)
-            dcts_fail(t, "harness: peer process %ld still running after "
+            dcts_harness_skip(t, "harness: peer process %ld still running after "
                       "%.0f ms", (long)pid, ms);
         dcts_sleep_ms(1);
     }

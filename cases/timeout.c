@@ -484,9 +484,11 @@ static void nan_and_infinite_timeouts(dcts_t *t)
 
 /* ---- TMO-8: a fresh timeout for every wait -------------------------------- */
 
-/* TMO-8: an 80 ms wait ended at about 60 ms by a byte (Linux writes the
- * 20 ms left back into select's timeval), then two 80 ms waits with nothing
- * ready (the first ends with 0 left in it): each must last about 80 ms.
+/* TMO-8, TMO-11: an 80 ms wait ended at about 60 ms by a byte (Linux
+ * writes the 20 ms left back into select's timeval), then two 80 ms waits
+ * with nothing ready (the first ends with 0 left in it): each must last
+ * at least TMO-11's 60% (nothing stale is registered, so none may end
+ * early).
  * Catches: a timeval (or deadline) kept in the context and computed once,
  * or reused while the timeout value is unchanged: the later waits then
  * last 20 ms or nothing. */
@@ -496,10 +498,12 @@ static void every_wait_gets_a_fresh_timeout(dcts_t *t)
     dcts_probe *a = reader(t, &peer);
 
     dcts_write_later(t, peer, 60);
-    /* Usually one wait; more if the writer thread was late. */
-    for (int i = 0; i < 20 && a->calls == 0; i++)
+    /* Usually one wait; more if the writer thread was late, or if the
+     * backend's waits end early (which the checks below then report). */
+    double start = dcts_now();
+    while (a->calls == 0 && dcts_ms_since(start) < 60 + dcts_tol_ms(t, 1000))
         OK(dcts_dispatch(t, 0.08));
-    CHECK(a->calls == 1, "harness: the byte written at 60 ms never arrived");
+    NEED(a->calls == 1, "harness: the byte written at 60 ms never arrived");
     check_wait_at_least(t, 80, 80 * NOT_SHORT,
                         "after a wait ended early by an event");
     check_wait_at_least(t, 80, 80 * NOT_SHORT, "after a wait that timed out");
@@ -526,7 +530,7 @@ static double measure_wait_in_storm(dcts_t *t, void *arg)
           "returns 0 (a signal is not an error); observed: %s",
           dcts_code_name(rc));
     /* A long wait that saw few signals means the storm did not work. */
-    CHECK(ms < 20 || during >= 5, "harness: only %ld signal(s) arrived "
+    NEED(ms < 20 || during >= 5, "harness: only %ld signal(s) arrived "
           "during a %.1f ms wait: the storm proves nothing", during, ms);
     check_idle_untouched(t, idle, "TMO-10: a wait interrupted by signals");
     return ms;
@@ -548,7 +552,9 @@ static void signal_is_not_an_error(dcts_t *t)
           "restarted after each signal)", limit, ms);
 }
 
-/* TMO-3, TMO-9: the wait goes on after a signal, with the time left.
+/* TMO-3 (its sentence on signals): the wait goes on after a signal, with
+ * the time left.  TMO-9 allows returning 0 at the first EINTR, so this is
+ * a SHOULD: a WARN, never a FAIL.
  * Catches: a backend that returns 0 at the first EINTR: in a process
  * taking signals, a caller's 100 ms wait becomes a busy loop. */
 static void signal_does_not_cut_the_wait(dcts_t *t)
@@ -671,7 +677,7 @@ const dcts_case dcts_cases_timeout[] = {
     { "tmo-nan-inf", "TMO-7", DCTS_MUST,
       "NaN and +-inf return at once with -EINVAL or as zero",
       nan_and_infinite_timeouts, 2, NULL },
-    { "tmo-fresh-timeout", "TMO-8", DCTS_MUST,
+    { "tmo-fresh-timeout", "TMO-8 TMO-11", DCTS_MUST,
       "after a wait cut short by an event, the next wait is the full timeout",
       every_wait_gets_a_fresh_timeout, 3, "timing" },
     { "tmo-signal-not-error", "TMO-9 TMO-10", DCTS_MUST,

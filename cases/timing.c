@@ -79,7 +79,7 @@ void dcts_track_thread(dcts_t *t, pthread_t th)
         pthread_t *grown = realloc(dcts_rt.threads, cap * sizeof *grown);
         if (grown == NULL) {
             pthread_join(th, NULL);
-            dcts_fail(t, "harness: out of memory tracking threads");
+            dcts_harness_skip(t, "harness: out of memory tracking threads");
         }
         dcts_rt.threads = grown;
         dcts_rt.threads_cap = cap;
@@ -110,32 +110,48 @@ void dcts_write_later(dcts_t *t, int fd, double ms)
     struct delayed_write *job = malloc(sizeof *job);
     pthread_t th;
     if (job == NULL)
-        dcts_fail(t, "harness: out of memory");
+        dcts_harness_skip(t, "harness: out of memory");
     job->fd = fd;
     job->ms = ms;
     if (pthread_create(&th, NULL, write_later_thread, job) != 0) {
         free(job);
-        dcts_fail(t, "harness: pthread_create failed");
+        dcts_harness_skip(t, "harness: pthread_create failed");
     }
     dcts_track_thread(t, th);
 }
 
-/* ---- waits that must sleep ------------------------------------------------ */
+/* ---- waits that must sleep (TMO-11) ---------------------------------------- */
 
+/* A lower bound, measured call by call: a slow machine only makes a wait
+ * longer, so one that ends before 60% of its timeout ended early.  TMO-11
+ * allows one such call (a backend may learn of a stale condition only
+ * from the wait it ends, then drop it); a busy loop ends every call
+ * early. */
 void dcts_expect_idle_wait(dcts_t *t, double ms, const char *what)
 {
-    double start = dcts_now();
-    int rc = dcts_dispatch(t, ms / 1000.0);
-    double took = dcts_ms_since(start);
+    int early = 0;
+    double shortest = ms;
 
-    if (rc != 0)
-        dcts_fail(t, "expected: dispatch_once(%.0f ms) returns 0 (%s); "
-                  "observed: %s", ms, what, dcts_code_name(rc));
-    /* A lower bound: a slow machine only makes the wait longer. */
-    if (took < ms * 0.6)
-        dcts_fail(t, "expected: dispatch_once(%.0f ms) sleeps, %s; observed: "
-                  "it returned after %.1f ms, so the backend still waits on "
-                  "an fd it reports to nobody (a busy loop)", ms, what, took);
+    for (int i = 0; i < DCTS_IDLE_WAITS; i++) {
+        double start = dcts_now();
+        int rc = dcts_dispatch(t, ms / 1000.0);
+        double took = dcts_ms_since(start);
+
+        if (rc != 0)
+            dcts_fail(t, "expected: dispatch_once(%.0f ms) returns 0 (%s); "
+                      "observed: %s", ms, what, dcts_code_name(rc));
+        if (took < ms * 0.6) {
+            early++;
+            if (took < shortest)
+                shortest = took;
+        }
+    }
+    if (early > 1)
+        dcts_fail(t, "expected: of %d calls of dispatch_once(%.0f ms), %s, "
+                  "at most one ends before %.0f ms (TMO-11); observed: %d "
+                  "did (the shortest after %.1f ms), so the backend keeps "
+                  "waking for something it reports to nobody (a busy loop)",
+                  DCTS_IDLE_WAITS, ms, what, ms * 0.6, early, shortest);
 }
 
 /* ---- signal storms (TMO-9) ------------------------------------------------ */
@@ -158,7 +174,7 @@ void dcts_signal_storm(dcts_t *t, long interval_us)
     sigemptyset(&sa.sa_mask);
     delivered = 0;
     if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
-        dcts_fail(t, "harness: cannot start the signal storm: %s",
+        dcts_harness_skip(t, "harness: cannot start the signal storm: %s",
                   strerror(errno));
     dcts_rt.storm_on = 1;
 }
@@ -213,14 +229,14 @@ void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms)
     pthread_t th;
 
     if (until == NULL)
-        dcts_fail(t, "harness: out of memory");
+        dcts_harness_skip(t, "harness: out of memory");
     *until = dcts_now() + ms / 1000.0;
     dcts_signal_storm(t, interval_us);
     atomic_store(&storm_bounded, 1);
     if (pthread_create(&th, NULL, storm_stopper_thread, until) != 0) {
         free(until);
         dcts_signal_storm_stop(t);
-        dcts_fail(t, "harness: pthread_create failed");
+        dcts_harness_skip(t, "harness: pthread_create failed");
     }
     dcts_track_thread(t, th);
 }

@@ -71,6 +71,10 @@ enum dc_event_model {
 
 /* Optional capabilities (see "Optional capabilities" in CONTRACT.md). */
 #define DC_CAP_REENTRANT 0x1u /* dispatch_once may be nested in a callback */
+/* The mechanism drops an fd closed behind the backend's back without
+ * reporting it (epoll, and engines on it), so its target may never be told
+ * (LIM-3); implied by DC_MODEL_EPOLL. */
+#define DC_CAP_CLOSED_FD_SILENT 0x2u
 
 typedef struct dc_backend {
     unsigned abi_version;   /* DC_ABI_VERSION */

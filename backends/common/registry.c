@@ -28,7 +28,14 @@ void dcb_registry_destroy(dcb_registry *reg)
 
 int dcb_check_target(const dc_target *o)
 {
-    return (o != NULL && o->dispatch_event != NULL) ? 0 : -EINVAL;   /* LIM-4 */
+    return o != NULL ? 0 : -EINVAL;     /* LIM-4 */
+}
+
+/* LIM-4: a target with nothing to call is never filed; removing one is
+ * FLT-1's harmless removal of what was never registered. */
+static int check_callable(const dc_target *o, unsigned long flags)
+{
+    return (flags != 0 && o->dispatch_event == NULL) ? -EINVAL : 0;
 }
 
 int dcb_check_filter(const dc_target *o, unsigned long flags,
@@ -36,6 +43,8 @@ int dcb_check_filter(const dc_target *o, unsigned long flags,
 {
     int rc = dcb_check_target(o);       /* LIM-4, even for a removal */
 
+    if (rc == 0)
+        rc = check_callable(o, flags);
     if (rc == 0 && (flags & ~known) != 0)
         rc = -EINVAL;                   /* FLT-6: a bit we have no use for */
     return rc;
@@ -80,6 +89,8 @@ int dcb_registry_set(dcb_registry *reg, dc_target *o, unsigned long flags)
 {
     int rc = dcb_check_target(o);
 
+    if (rc == 0)
+        rc = check_callable(o, flags);
     if (rc == 0)
         rc = dcb_registry_check_fd(reg, o->fd);
     if (rc == 0 && flags == 0)

@@ -53,7 +53,9 @@ void dcb_registry_init(dcb_registry *reg, int fd_limit);
  * touched, and no fd is closed (CLS-6, CLS-7). */
 void dcb_registry_destroy(dcb_registry *reg);
 
-/* LIM-4: 0, or -EINVAL for a NULL target or one with no dispatch_event. */
+/* LIM-4: 0, or -EINVAL for a NULL target.  (One with no dispatch_event is
+ * refused by dcb_check_filter and dcb_registry_set when it would be
+ * registered; removing it is harmless, FLT-1.) */
 int dcb_check_target(const dc_target *o);
 
 /* The checks that open every set_poll_dispatch_filter: the target as

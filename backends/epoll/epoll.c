@@ -425,7 +425,10 @@ static const dc_backend descriptor = {
     .flags_for = epl_flags_for,
     .fd_limit = 0,                  /* LIM-1: any fd the process can open */
     .event_model = DC_MODEL_EPOLL,
-    .caps = 0,                      /* DSP-9: nesting is refused */
+    /* DSP-9: nesting is refused (no DC_CAP_REENTRANT).  LIM-3: epoll drops
+     * an fd closed behind our back without a word, and this backend does
+     * not look for one (DC_MODEL_EPOLL implies it; declared all the same). */
+    .caps = DC_CAP_CLOSED_FD_SILENT,
 };
 
 DC_EXPORT_BACKEND(descriptor)

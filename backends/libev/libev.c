@@ -229,7 +229,11 @@ static const dc_backend descriptor = {
     .flags_for = lev_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */
     .event_model = DC_MODEL_OTHER,
-    .caps = 0,                      /* DSP-9: nesting is refused */
+    /* DSP-9: nesting is refused (no DC_CAP_REENTRANT).  LIM-3: the adapter
+     * checks the fds of watchers made or changed since the last run, but an
+     * fd closed under a watcher that did not change is dropped by libev's
+     * epoll without a word. */
+    .caps = DC_CAP_CLOSED_FD_SILENT,
 };
 
 DC_EXPORT_BACKEND(descriptor)

@@ -268,7 +268,10 @@ static const dc_backend descriptor = {
     .flags_for = lev_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */
     .event_model = DC_MODEL_OTHER,
-    .caps = 0,                      /* DSP-9: nesting is refused */
+    /* DSP-9: nesting is refused (no DC_CAP_REENTRANT).  LIM-3: libevent's
+     * epoll method drops an fd closed behind its back without a word, and
+     * libevent has no call that would notice. */
+    .caps = DC_CAP_CLOSED_FD_SILENT,
 };
 
 DC_EXPORT_BACKEND(descriptor)
