@@ -167,11 +167,13 @@ static void negative_fds(dcts_t *t)
 /* ---- LIM-3: an fd closed behind the backend's back ----------------------- */
 
 /* LIM-3: a backend need not tell of a closed fd when it declares that its
- * mechanism drops one silently; DC_MODEL_EPOLL implies the declaration. */
+ * mechanism drops one silently; DC_MODEL_EPOLL implies the declaration,
+ * and so does DC_MODEL_OTHER, whose mechanism may be epoll's. */
 static int closed_fd_may_go_untold(const dc_backend *be)
 {
     return (be->caps & DC_CAP_CLOSED_FD_SILENT) ||
-           be->event_model == DC_MODEL_EPOLL;
+           be->event_model == DC_MODEL_EPOLL ||
+           be->event_model == DC_MODEL_OTHER;   /* any mechanism: LIM-3 */
 }
 
 /* Whether B has been told of its closed fd in the form its model has. */

@@ -73,7 +73,7 @@ enum dc_event_model {
 #define DC_CAP_REENTRANT 0x1u /* dispatch_once may be nested in a callback */
 /* The mechanism drops an fd closed behind the backend's back without
  * reporting it (epoll, and engines on it), so its target may never be told
- * (LIM-3); implied by DC_MODEL_EPOLL. */
+ * (LIM-3); implied by DC_MODEL_EPOLL and DC_MODEL_OTHER. */
 #define DC_CAP_CLOSED_FD_SILENT 0x2u
 
 typedef struct dc_backend {

@@ -28,7 +28,6 @@ cflags=(-std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -I"$root/spec" -I"$sr
 # NAME SOURCE FLAGS.
 configs=(
     "hashpoll-fdlimit128 hashpoll.c -DHP_FD_LIMIT=128"
-    "otherepoll-events64 otherepoll.c -DOE_MAX_EVENTS=64"
 )
 
 if [ ! -x "$cts" ]; then

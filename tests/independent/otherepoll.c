@@ -319,13 +319,14 @@ static int oe_wait(dc_context *ctx, double seconds)
 #endif
 }
 
-/* The event buffer: room for every registration by default, or, built
- * with -DOE_MAX_EVENTS=N, a fixed N as event libraries use; level-triggered
- * epoll hands out the rest on the next waits. */
+/* The event buffer: room for every registration. */
 static int oe_reserve_events(dc_context *ctx)
 {
-#ifdef OE_MAX_EVENTS
-    size_t want = OE_MAX_EVENTS, capacity = OE_MAX_EVENTS;
+#ifdef DEFECT_BOUNDED_BATCH
+    /* Defect (DSP-3, as amended): a fixed 64 as event libraries use, and a
+     * full batch is never followed by another non-blocking wait, so ready
+     * targets past the 64th wait for a later pass. */
+    size_t want = 64, capacity = 64;
 #else
     size_t want = ctx->live < 16 ? 16 : ctx->live, capacity = want * 2;
 #endif
