@@ -11,6 +11,8 @@
 #include "dcts.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <unistd.h>
 
@@ -628,6 +630,89 @@ static void nested_dispatch_refused_or_supported(dcts_t *t)
               "observed: %d call(s)", p[i]->name, p[i]->calls_this_pass);
 }
 
+/* ---- DSP-3 with FLT-1: a registry that loses and regains members -------- */
+
+#define CHURN_MAX 120
+
+/* One pass: exactly the members marked in live[] are called, once, with R,
+ * and with W exactly when want_w. */
+static void expect_exactly(dcts_t *t, dcts_probe **p, const int *live, int n,
+                           int want_w, const char *when)
+{
+    OK(dcts_dispatch(t, 0));
+    for (int i = 0; i < n; i++) {
+        int want = live[i];
+        CHECK(p[i]->calls_this_pass == want &&
+              (!want || (p[i]->r != 0 && (p[i]->w != 0) == want_w)),
+              "expected: %s, %s %s; observed: %d call(s) (r=%#lx w=%#lx) "
+              "on fd %d", when, p[i]->name, want ? (want_w
+              ? "called once with R and W" : "called once with R and no W")
+              : "not called (removed)", p[i]->calls_this_pass, p[i]->r,
+              p[i]->w, p[i]->target.fd);
+    }
+}
+
+/* DSP-3, FLT-1: up to 120 readable and writable targets on scattered fd
+ * numbers, registered with R,
+ * then every other one removed, the rest widened to R|W, the removed ones
+ * registered again: after each step exactly the registered ones are
+ * called, each with its current interest.
+ * Catches: a registry whose removals break lookups of the others: an
+ * open-addressing table that ends a probe chain at a deleted slot (its
+ * later members are lost to dispatch, or registered twice by a change),
+ * a swap-remove that leaves an index pointing at the moved member, a
+ * sparse array compacted without remapping. */
+static void churned_registry_finds_every_member(dcts_t *t)
+{
+    int room = dcts_fd_room(t);
+    int n = room == INT_MAX || room / 2 - 8 > CHURN_MAX ? CHURN_MAX
+                                                        : room / 2 - 8;
+    if (n < 16)
+        SKIP("the backend's fd_limit leaves room for only %d targets",
+             n < 0 ? 0 : n);
+    dcts_probe *p[CHURN_MAX];
+    int live[CHURN_MAX];
+    /* Scattered numbers, not consecutive ones: consecutive keys spread
+     * perfectly under the usual hashes (identity, Fibonacci), so a table
+     * would never have to probe past a deleted slot. */
+    int hi = t->be->fd_limit > 0 && t->be->fd_limit < 1024
+             ? (int)t->be->fd_limit - 8 : 1024;
+    unsigned seed = 12345;
+
+    for (int i = 0; i < n; i++) {
+        char name[12];
+        int peer, fd = -1;
+        snprintf(name, sizeof name, "M%d", i);
+        p[i] = dcts_probe_on_socketpair(t, name, &peer);
+        for (int tries = 0; tries < 4096 && fd < 0 && hi > 96; tries++) {
+            seed = seed * 1103515245u + 12345u;
+            int num = 64 + (int)((seed >> 8) % (unsigned)(hi - 64));
+            if (fcntl(num, F_GETFD) == -1)
+                fd = num;               /* free */
+        }
+        if (fd >= 0)
+            p[i]->target.fd = dcts_move_fd(t, p[i]->target.fd, fd);
+        dcts_write_byte(t, peer);       /* readable, and writable */
+        OK(dcts_filter(t, p[i], 1, 0, 0));
+        live[i] = 1;
+    }
+    expect_exactly(t, p, live, n, 0, "all registered with R");
+    for (int i = 0; i < n; i += 2) {
+        OK(dcts_filter(t, p[i], 0, 0, 0));
+        live[i] = 0;
+    }
+    expect_exactly(t, p, live, n, 0, "after every other one was removed");
+    for (int i = 1; i < n; i += 2)
+        OK(dcts_filter(t, p[i], 1, 1, 0));
+    expect_exactly(t, p, live, n, 1, "after the rest were widened to R|W");
+    for (int i = 0; i < n; i += 2) {
+        OK(dcts_filter(t, p[i], 1, 1, 0));
+        live[i] = 1;
+    }
+    expect_exactly(t, p, live, n, 1, "after the removed ones were "
+                   "registered again with R|W");
+}
+
 const dcts_case dcts_cases_dispatch[] = {
     { "dsp-one-call-all-fields", "DSP-1", DCTS_MUST,
       "a readable and writable target with R|W interest gets one call with "
@@ -675,5 +760,9 @@ const dcts_case dcts_cases_dispatch[] = {
       "dispatch_once nested in a callback is refused with -EBUSY (or "
       "supported) and the outer pass goes on", nested_dispatch_refused_or_supported,
       0, NULL },
+    { "dsp-churned-registry", "DSP-3 FLT-1 FLT-3", DCTS_MUST,
+      "every other of 120 targets removed, the rest widened, the removed "
+      "re-added: exactly the registered ones called, each as asked",
+      churned_registry_finds_every_member, 0, NULL },
     { 0 }
 };

@@ -8,6 +8,8 @@
  */
 #include "dcts.h"
 
+#include <limits.h>
+
 #include <stdio.h>
 
 #define CODE 7                  /* an ordinary application code */
@@ -428,6 +430,92 @@ static void consistent_after_propagation(dcts_t *t)
           narrowed->calls, narrowed->r, narrowed->w);
 }
 
+/* ---- ERR-3: the raising target, after the registry moved ---------------- */
+
+#define GROWERS_MAX 150
+
+struct raise_log {
+    dc_target *o[8];
+    int code[8];
+    int n;
+};
+
+static int logging_handler(void *arg, dc_target *o, int code)
+{
+    struct raise_log *log = arg;
+    if (log->n < 8)
+        log->o[log->n] = o, log->code[log->n] = code;
+    log->n++;
+    return 0;                           /* handled: the pass goes on */
+}
+
+/* G grows the registry by many idle targets from inside its call, then
+ * raises. */
+static int act_grow_then_raise(dcts_t *t, dcts_probe *p, unsigned long r,
+                               unsigned long w, unsigned long e)
+{
+    int n = *(int *)p->user, peer;
+    (void)r, (void)w, (void)e;
+    dcts_drain(p->target.fd);
+    for (int i = 0; i < n; i++) {
+        char name[12];
+        snprintf(name, sizeof name, "I%d", i);
+        dcts_probe *idle = dcts_probe_on_socketpair(t, name, &peer);
+        OK(dcts_filter(t, idle, 1, 0, 0));
+    }
+    return CODE;
+}
+
+/* S removes its own registration, then raises. */
+static int act_remove_self_then_raise(dcts_t *t, dcts_probe *p,
+                                      unsigned long r, unsigned long w,
+                                      unsigned long e)
+{
+    (void)r, (void)w, (void)e;
+    dcts_drain(p->target.fd);
+    OK(dcts_filter(t, p, 0, 0, 0));
+    return CODE + 1;
+}
+
+/* ERR-3: the handler gets the target that raised, even when that target
+ * grew the registry by ~150 entries (its tables reallocated) or removed
+ * itself (its slot reused by a swap) before raising; three quiet ready
+ * targets around them.
+ * Catches: a backend that looks the raiser up again after the call
+ * through a pointer or index taken before it (a stale pointer into the
+ * old table after realloc, the slot a swap-remove moved another target
+ * into), and so hands the handler another target or freed memory. */
+static void handler_gets_raiser_after_registry_moves(dcts_t *t)
+{
+    int room = dcts_fd_room(t);
+    int grow = room == INT_MAX ? GROWERS_MAX : (room - 16) / 2;
+    if (grow > GROWERS_MAX)
+        grow = GROWERS_MAX;
+    if (grow < 8)
+        SKIP("the backend's fd_limit leaves room for only %d more targets",
+             grow < 0 ? 0 : grow);
+    dcts_probe *p[5];
+    raisers(t, p, 5, 0);
+    dcts_probe *g = p[1], *s = p[3];
+    g->action = act_grow_then_raise, g->user = &grow;
+    s->action = act_remove_self_then_raise;
+    struct raise_log log = { .n = 0 };
+    double zero = 0;
+    int rc = dcts_dispatch_full(t, &zero, logging_handler, &log);
+    CHECK(rc == 0, "expected: handled raises leave dispatch_once returning "
+          "0; observed: %s", dcts_code_name(rc));
+    int saw_g = 0, saw_s = 0;
+    for (int i = 0; i < log.n && i < 8; i++) {
+        saw_g += log.o[i] == &g->target && log.code[i] == CODE;
+        saw_s += log.o[i] == &s->target && log.code[i] == CODE + 1;
+    }
+    CHECK(log.n == 2 && saw_g == 1 && saw_s == 1,
+          "expected: two handler calls, handler(%s, %d) for the target that "
+          "grew the registry by %d and handler(%s, %d) for the one that "
+          "removed itself; observed: %d call(s), %d and %d of them right",
+          g->name, CODE, grow, s->name, CODE + 1, log.n, saw_g, saw_s);
+}
+
 const dcts_case dcts_cases_errors[] = {
     { "err-zero-is-success", "ERR-1", DCTS_MUST,
       "targets returning 0 succeed: no handler call, rc 0",
@@ -475,5 +563,9 @@ const dcts_case dcts_cases_errors[] = {
     { "err-consistent-after-propagation", "ERR-8 DSP-5 DSP-6 DSP-7",
       DCTS_MUST, "after a pass ends early, closes, reuse and filter changes "
       "hold on the next pass", consistent_after_propagation, 0, NULL },
+    { "err-handler-gets-raiser-after-registry-moves", "ERR-3", DCTS_MUST,
+      "the handler gets the raising target although it grew the registry "
+      "or removed itself first", handler_gets_raiser_after_registry_moves,
+      0, NULL },
     { 0 }
 };

@@ -22,6 +22,7 @@
 #include "dcts.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
@@ -337,6 +338,106 @@ static void registration_under_enomem(dcts_t *t)
             return;
 }
 
+/* ---- a registry that grows ------------------------------------------------ */
+
+#define GROWTH_MAX 100
+
+/* One round: a fresh context, targets registered one by one with the nth
+ * allocation of the whole sequence failing; after the failing call (and
+ * its retry) one pass must show exactly the targets registered.  Returns
+ * 1 if the failure happened, 0 if the sequence made fewer than n
+ * allocations. */
+static int growth_round(dcts_t *t, dcts_probe **p, int count, long n)
+{
+    int fired = -1, rc = 0;
+    long left = n;
+
+    dcts_trace_clear(t);
+    drop_context(t);
+    long bytes = dcts_alloc_live_bytes();
+    OK(t->be->create(&t->ctx));
+    for (int i = 0; i < count && fired < 0 && n > 0; i++) {
+        long before = dcts_alloc_count();
+        dcts_alloc_fail_nth(left);
+        rc = dcts_filter(t, p[i], 1, 0, 0);
+        if (dcts_alloc_disarm()) {
+            fired = i;
+            break;
+        }
+        left -= dcts_alloc_count() - before;
+        CHECK(rc == 0, "expected: registering %s returns 0 (no allocation "
+              "failed); observed: %s", p[i]->name, dcts_code_name(rc));
+    }
+    if (n == 0)                         /* the plain sequence works */
+        for (int i = 0; i < count; i++)
+            OK(dcts_filter(t, p[i], 1, 0, 0));
+    if (fired >= 0) {
+        CHECK(rc == 0 || is_negative_errno(rc), "expected: registering %s "
+              "(target %d) returns 0 or a negative errno when an allocation "
+              "in it fails; observed: %s", p[fired]->name, fired + 1,
+              dcts_code_name(rc));
+        int upto = rc == 0 ? fired + 1 : fired;
+        OK(dcts_dispatch(t, 0));
+        for (int i = 0; i <= fired; i++)
+            CHECK(p[i]->calls_this_pass == (i < upto),
+                  "expected: after registering %s %s, %s %s; observed: %d "
+                  "call(s)", p[fired]->name, rc == 0 ? "coped with a failed "
+                  "allocation" : "failed for want of memory", p[i]->name,
+                  i < upto ? "(registered, readable) called once"
+                           : "(its registration failed) not called",
+                  p[i]->calls_this_pass);
+        if (rc != 0) {
+            rc = dcts_filter(t, p[fired], 1, 0, 0);
+            CHECK(rc == 0, "expected: registering %s again after it failed "
+                  "for want of memory returns 0; observed: %s",
+                  p[fired]->name, dcts_code_name(rc));
+            OK(dcts_dispatch(t, 0));
+            for (int i = 0; i <= fired; i++)
+                CHECK(p[i]->calls_this_pass == 1, "expected: after the "
+                      "retry every registered target called once; observed: "
+                      "%s %d call(s)", p[i]->name, p[i]->calls_this_pass);
+        }
+    }
+    drop_context(t);
+    long kept = dcts_alloc_live_bytes() - bytes;
+    CHECK(kept == 0, "expected: a context that grew to %d targets frees "
+          "everything at destroy; observed: %ld byte(s) still allocated",
+          fired >= 0 ? fired + 1 : count, kept);
+    return fired >= 0;
+}
+
+/* ABI-4, ABI-5: up to 100 readable targets registered one by one, again
+ * and again with the 1st, 2nd, ... allocation of the whole sequence
+ * failing, so that each growth of each of the backend's tables fails
+ * once: the failed registration changed nothing and works when retried.
+ * Catches: a registration filed (in a hash map, in the fd index) before
+ * the table that must grow for it has grown, so a failed growth leaves a
+ * target registered but never waited for, or a slot the next lookup
+ * trips on; a growth that loses the old table when realloc fails. */
+static void growth_under_enomem(dcts_t *t)
+{
+    int room = dcts_fd_room(t);
+    int count = room == INT_MAX || room / 2 - 8 > GROWTH_MAX ? GROWTH_MAX
+                                                             : room / 2 - 8;
+    dcts_probe *p[GROWTH_MAX];
+
+    if (count < 16)
+        SKIP("the backend's fd_limit leaves room for only %d targets",
+             count < 0 ? 0 : count);
+    dcts_need_alloc_injection(t);
+    for (int i = 0; i < count; i++) {
+        char name[12];
+        int peer;
+        snprintf(name, sizeof name, "G%d", i);
+        p[i] = dcts_probe_on_socketpair(t, name, &peer);
+        dcts_write_byte(t, peer);
+    }
+    growth_round(t, p, count, 0);
+    for (long n = 1; n <= SWEEP_MAX; n++)
+        if (!growth_round(t, p, count, n))
+            return;
+}
+
 /* ---- dispatch_once --------------------------------------------------------- */
 
 /* ABI-4, ABI-5, DSP-2: three readable targets; dispatch_once(0) with its
@@ -506,6 +607,10 @@ const dcts_case dcts_cases_faults[] = {
       "registrations with their 1st, 2nd, ... allocation failing leave the "
       "registry as it was, and work when retried",
       registration_under_enomem, 10, "fault" },
+    { "fault-enomem-growth", "ABI-4 ABI-5", DCTS_MUST,
+      "up to 100 registrations with the 1st, 2nd, ... allocation failing, "
+      "each growth in turn: the failed one changed nothing, the retry works",
+      growth_under_enomem, 10, "fault" },
     { "fault-enomem-dispatch", "ABI-4 ABI-5 DSP-2", DCTS_MUST,
       "dispatch_once with an allocation failing returns -ENOMEM or 0 and "
       "loses no event",

@@ -9,6 +9,7 @@
  */
 #include "dcts.h"
 
+#include <errno.h>
 #include <poll.h>
 #include <stdio.h>
 
@@ -397,6 +398,57 @@ static void poll_filter_zero_removes(dcts_t *t)
     OK(dcts_poll_filter(t, a, 0));          /* again: harmless */
 }
 
+/* FLT-6 with ABI-5: native flags with bits flags_for never gives may be
+ * refused; a refusal changes nothing.  Tries the lowest such bits and the
+ * highest, on a registered target (R interest, readable and writable) and
+ * on an unregistered one; after each refusal one pass shows the registry.
+ * The refused flags ask for R|W: had they been applied, W would show.
+ * Catches: flags validated after the registration was changed (or the
+ * target registered, or its old holder evicted), so a refused call still
+ * leaves it changed: W now reported, or the unregistered one called. */
+static void refused_flags_change_nothing(dcts_t *t)
+{
+    unsigned long known = t->be->flags_for(1, 1, 1);
+    unsigned long rw = t->be->flags_for(1, 1, 0);  /* what a change would be */
+    dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 0);
+    dcts_probe *b = dcts_ready_probe(t, "B", 1, 1, 0);
+    unsigned long tried[4];
+    int ntried = 0, refused = 0;
+
+    OK(dcts_filter(t, a, 1, 0, 0));
+    OK(dcts_filter(t, b, 0, 0, 0));     /* b: not registered */
+    for (int bit = 0; bit < (int)(8 * sizeof(unsigned long)) && ntried < 3; bit++)
+        if (!(known & (1ul << bit)))
+            tried[ntried++] = 1ul << bit;
+    unsigned long top = 1ul << (8 * sizeof(unsigned long) - 1);
+    if (!(known & top))
+        tried[ntried++] = top;
+    for (int i = 0; i < ntried; i++) {
+        unsigned long bad = rw | tried[i];
+        int ra = dcts_poll_filter(t, a, bad);
+        int rb = dcts_poll_filter(t, b, bad);
+        if (ra == 0 || rb == 0)
+            continue;       /* accepted: its meaning is the backend's */
+        refused++;
+        CHECK(ra == -EINVAL && rb == -EINVAL, "expected: native flags %#lx "
+              "(bit %#lx unknown to flags_for) accepted or refused with "
+              "-EINVAL; observed: %s for A, %s for B", bad, tried[i],
+              dcts_code_name(ra), dcts_code_name(rb));
+        dispatch_now(t);
+        CHECK(a->calls_this_pass == 1 && a->r != 0 && a->w == 0,
+              "expected: after a refused set_poll_dispatch_filter(A, %#lx), "
+              "A still registered with R only: one call with R and no W; "
+              "observed: %d call(s) (r=%#lx w=%#lx)", bad,
+              a->calls_this_pass, a->r, a->w);
+        CHECK(b->calls_this_pass == 0, "expected: after a refused "
+              "set_poll_dispatch_filter(B, %#lx), B still unregistered: not "
+              "called; observed: %d call(s)", bad, b->calls_this_pass);
+    }
+    if (refused == 0)
+        SKIP("the backend accepts every native bit it was offered (FLT-6 "
+             "lets it): no refusal to check");
+}
+
 /* ---- FLT-7: E alone is a registration ----------------------------------- */
 
 /* A TCP socket that gets urgent data after p is registered E-only on it. */
@@ -499,5 +551,8 @@ const dcts_case dcts_cases_filters[] = {
     { "flt-e-only-is-live", "FLT-7", DCTS_MUST,
       "an E-only interest is a registration that hears the model's E events",
       e_only_interest_is_live, 0, "tcp" },
+    { "flt-refused-flags-change-nothing", "FLT-6 ABI-5", DCTS_MUST,
+      "native flags refused for unknown bits leave the registration (or its "
+      "absence) exactly as it was", refused_flags_change_nothing, 0, NULL },
     { 0 }
 };

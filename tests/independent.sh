@@ -28,6 +28,7 @@ cflags=(-std=gnu11 -Wall -Wextra -Werror -O2 -shared -fPIC -I"$root/spec" -I"$sr
 # NAME SOURCE FLAGS.
 configs=(
     "hashpoll-fdlimit128 hashpoll.c -DHP_FD_LIMIT=128"
+    "reentrant-redelivers reentrant.c -DRE_REDELIVER_AFTER_NESTED"
 )
 
 if [ ! -x "$cts" ]; then

@@ -277,9 +277,11 @@ static int re_dispatch_once(dc_context *ctx, const double *timeout_seconds,
         if (slot < 0 || ctx->regs[slot].seq != snap.seq[k])
             continue;                   /* DSP-6, DSP-7 */
         struct re_reg *reg = &ctx->regs[slot];
-#ifndef DEFECT_NESTED_REDELIVERS
+#ifndef RE_REDELIVER_AFTER_NESTED
         /* A nested pass called it after this pass's wait: what this pass
-         * holds is older than what that call consumed (DSP-2, DSP-9). */
+         * holds is older than what that call consumed.  Skipping it is one
+         * of DSP-9's two options; -DRE_REDELIVER_AFTER_NESTED builds the
+         * other (call it again from this pass's results). */
         if (reg->last_called_pass > pass)
             continue;
 #endif
