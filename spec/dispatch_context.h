@@ -71,6 +71,10 @@ enum dc_event_model {
 
 /* Optional capabilities (see "Optional capabilities" in CONTRACT.md). */
 #define DC_CAP_REENTRANT 0x1u /* dispatch_once may be nested in a callback */
+/* The backend allocates through a runtime's own allocator (an embedded
+ * interpreter's arenas), which the harness cannot make fail one call at a
+ * time: the allocation-failure cases of ABI-5 SKIP and say so. */
+#define DC_CAP_OWN_ALLOCATOR 0x2u
 
 typedef struct dc_backend {
     unsigned abi_version;   /* DC_ABI_VERSION */
