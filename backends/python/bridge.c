@@ -86,6 +86,12 @@ static struct {
 
 static dc_backend descriptor;
 
+/* Calls into the implementation under way.  A case that fails inside a
+ * callback leaves by longjmp, through Python's own C frames, which never
+ * return: depth stays above 0, and the interpreter's frame stack points
+ * at dead C stack.  destroy then leaves Python alone (see there). */
+static int depth;
+
 /* ---- codes and exceptions ----------------------------------------------- */
 
 /* Raises the Python form of a code a C target or handler returned. */
@@ -512,7 +518,9 @@ static int call_impl(dc_context *ctx, const char *method, PyObject *args)
     if (!args)
         return code_from_exception(method);
     PyObject *f = PyObject_GetAttrString(ctx->impl, method);
+    depth++;
     PyObject *r = f ? PyObject_Call(f, args, NULL) : NULL;
+    depth--;
     Py_XDECREF(f);
     Py_DECREF(args);
     if (!r)
@@ -675,6 +683,13 @@ static void bridge_destroy(dc_context *ctx)
 {
     if (!ctx)
         return;
+    if (depth > 0) {
+        /* Unwound out of a callback (a failed case): calling Python now
+         * would run on a frame stack that is gone.  The case process ends
+         * next, which frees everything anyway. */
+        free(ctx);
+        return;
+    }
     PyGILState_STATE g = PyGILState_Ensure();
     if (PyObject_HasAttrString(ctx->impl, "close")) {
         PyObject *r = PyObject_CallMethod(ctx->impl, "close", NULL);
