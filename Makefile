@@ -2,7 +2,8 @@
 #
 #   make            build/dispatch-cts and build/backends/*.so
 #   make run        install the optional packages when root (tools/deps.sh),
-#                   build, then check the bundled backends and print the matrix
+#                   build, then check the bundled backends (and the Python
+#                   reference, through backends/python) and print the matrix
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
@@ -156,10 +157,13 @@ mutation-report: all mutants
 
 # The optional libraries and socat first (installed when root, else the
 # command is printed), then a fresh make that probes for them.
+# The matrix has the reference in Python (on select) too, where the
+# bridge is built (one python: implementation per run).
+PY_REFERENCE := python:backends/python/reference/dispatch.py:SelectContext
 run:
 	@tools/deps.sh run || true
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/dispatch-cts $(CORE_SO)
+	$(BUILD)/dispatch-cts $(CORE_SO) $(if $(filter python,$(OPTIONAL_FOUND)),$(PY_REFERENCE))
 
 # The engine adapters' conformance, regenerated: the table, each gap's
 # reason and the engines' versions go to spec/ENGINES.md; the exit status
