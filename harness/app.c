@@ -84,6 +84,8 @@ static int load_all(const dcts_options *opt,
             ? dcts_load_backend(py ? py : opt->backends[i], opt->timeout_scale,
                                 &hs[i], err, sizeof err)
             : dcts_use_embedded(embedded, &hs[i], err, sizeof err);
+        if (py && rc == 0)      /* rerun hints and reports name the spec */
+            free(hs[i].path), hs[i].path = dcts_xstrdup(opt->backends[i]);
         free(py);
         if (rc != 0) {
             if (dcts_signals_caught())
