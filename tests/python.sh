@@ -7,8 +7,8 @@
 #
 # The reference implementation (backends/python/reference/dispatch.py) on
 # select, poll and epoll must pass every case with no expectations file;
-# each adapter over a real Python dispatcher must match its
-# spec/expectations/NAME.txt.  Left out, with one line, when the bridge
+# its mutants (reference/mutants.py) must be caught; each adapter over a
+# real Python dispatcher must match its spec/expectations/NAME.txt.  Left out, with one line, when the bridge
 # is not built (libpython3.11-dev missing).
 set -uo pipefail
 cd "$(dirname "$0")/.." || exit 1
@@ -43,6 +43,19 @@ ref=backends/python/reference/dispatch.py
 for model in Select Poll Epoll; do
   run "reference ${model}Context, no expectations" "$ref:${model}Context"
 done
+
+# The bridge carries a Python implementation's mistakes to the cases:
+# each mutant of the reference FAILs the case it names in `catches`; and
+# bools for R, W and E (the seed allows them) pass everything.
+mutants=backends/python/reference/mutants.py
+for m in HandlerGetsInterrupt:err-interrupt-bypasses-handler \
+         SplitFields:dsp-one-call-all-fields NoNestingGuard:dsp-nested-dispatch; do
+  factory=${m%%:*} case=${m#*:}
+  line=$("$prog" --filter "$case" "python:$mutants:$factory" 2>&1 | grep -m1 "^$case ")
+  if [[ $line == *" FAIL "* ]]; then echo "PASS  mutant $factory is caught by $case"
+  else echo "FAIL  mutant $factory is not caught by $case: ${line:-no result}"; fi
+done
+run "reference with bools for R, W and E" "$mutants:Booleans"
 
 adapters=backends/python/adapters
 # LABEL FILE:FACTORY EXTRA-ARGS (the peer cases are a race for adapters

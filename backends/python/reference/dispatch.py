@@ -166,7 +166,7 @@ class _Context:
                 continue                    # DSP-4: nothing wanted left
             o = reg.o
             try:
-                o.dispatch_event(r, w, e)   # DSP-1: one call, combined
+                self._call(o, r, w, e)
             except Exception:
                 # ERR-2: KeyboardInterrupt and SystemExit are no Exception,
                 # so they propagate at once and never reach the handler.
@@ -177,6 +177,10 @@ class _Context:
                 # what was not called yet is still pending (level-triggered,
                 # DSP-2), so the next call reports it.
                 error_in_handler(o, sys.exc_info())
+
+    @staticmethod
+    def _call(o, r, w, e):
+        o.dispatch_event(r, w, e)           # DSP-1: one call, combined
 
     # ---- what a mechanism provides -----------------------------------------
 
