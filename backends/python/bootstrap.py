@@ -1,8 +1,8 @@
 # bootstrap.py: the Python half of the bridge (backends/python/bridge.c).
 #
-# bridge.c compiles this file in (tools/py2c.sh makes it a C string) and
-# runs it as the body of a module named "dcts", before it adds the C types
-# Target and Handler.  What is easier to say in Python lives here: finding
+# bridge.c compiles this file in (the assembler's .incbin, so it stays a
+# plain Python file) and runs it as the body of a module named "dcts",
+# before it adds the C types TargetBase, Target and Handler.  What is easier to say in Python lives here: finding
 # the implementation, reading its declarations, and turning an exception
 # into an errno.  Nothing here is on the dispatch path.
 import errno

@@ -316,8 +316,7 @@ static PyTypeObject handler_type = {
 
 /* ---- loading -------------------------------------------------------------- */
 
-/* The interpreter, the dcts module, and the implementation with its
- * declarations; py.error says what went wrong.  Called with no GIL. */
+/* Why the implementation cannot be used, into py.error. */
 static void load_error(const char *fmt, const char *detail)
 {
     snprintf(py.error, sizeof py.error, fmt, detail);
@@ -409,6 +408,9 @@ static void promote_libpython(void)
         dlopen(info.dli_fname, RTLD_NOW | RTLD_GLOBAL | RTLD_NOLOAD);
 }
 
+/* The interpreter, the dcts module, and the implementation with its
+ * declarations; py.error says what went wrong, and create refuses.
+ * Called once, by the first dc_backend_v1(). */
 static void load(void)
 {
     const char *spec = getenv("DCTS_PYTHON_TARGET");
