@@ -2,7 +2,8 @@
 #
 #   make            build/dispatch-cts and build/backends/*.so
 #   make run        install the optional packages when root (tools/deps.sh),
-#                   build, then check the bundled backends and print the matrix
+#                   build, then check the bundled backends (and the Python
+#                   reference, through backends/python) and print the matrix
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
@@ -21,9 +22,15 @@
 # Every backend is a directory under backends/ (except common/ and mutants/);
 # its *.c files, plus backends/common/*.c, become build/backends/NAME.so.
 # A backend that links a library lists its link flags in backends/NAME/LIBS
-# (e.g. "-levent"): the engine adapters (libevent, libev, libuv), whose
-# conformance `make engines-report` publishes in spec/ENGINES.md, against
-# the known gaps in spec/expectations/NAME.txt.
+# (e.g. "-levent") and, if it needs any, its own compile flags in
+# backends/NAME/CFLAGS (e.g. an include directory); both go to its .so
+# rule and to the probe below.  Such backends are the engine adapters
+# (libevent, libev, libuv), whose conformance `make engines-report`
+# publishes in spec/ENGINES.md, against the known gaps in
+# spec/expectations/NAME.txt -- except a bridge, marked by a
+# backends/NAME/BRIDGE file saying why: it runs an implementation named
+# at run time (backends/python: docs/PYTHON.md), so it has no gaps of its
+# own and is checked through the implementations it runs.
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
@@ -40,16 +47,22 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
 
-# The engine adapters: the backends with a LIBS file.  Each builds only
-# where its library is: backends/NAME/REQUIRES names the header a probe
-# compiles and links against (with LIBS), and the Debian package that has
-# it.  A missing one is left out, said in one line, and never breaks make.
+# The optional backends: those with a LIBS file.  Each builds only where
+# its library is: backends/NAME/REQUIRES names the header a probe
+# compiles (with CFLAGS) and links against (with LIBS), and the Debian
+# package that has it.  A missing one is left out, said in one line, and
+# never breaks make.  The engine adapters are the optional backends that
+# are not bridges.
+backend_file = $(strip $(shell cat backends/$(1)/$(2) 2>/dev/null))
 ENGINES_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
 engine_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
     $(firstword $(shell cat backends/$(1)/REQUIRES)) | \
-    $(CC) -x c - -o /dev/null $(shell cat backends/$(1)/LIBS) >/dev/null 2>&1 && echo $(1))
-ENGINES := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
-ENGINES_MISSING := $(filter-out $(ENGINES),$(ENGINES_ALL))
+    $(CC) -x c $(call backend_file,$(1),CFLAGS) - -o /dev/null \
+    $(call backend_file,$(1),LIBS) >/dev/null 2>&1 && echo $(1))
+OPTIONAL_FOUND := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
+ENGINES_MISSING := $(filter-out $(OPTIONAL_FOUND),$(ENGINES_ALL))
+BRIDGES := $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/BRIDGE))))
+ENGINES := $(filter-out $(BRIDGES),$(OPTIONAL_FOUND))
 # --format json is written with jansson, where it is (report_json.c).
 HAVE_JANSSON := $(shell printf '\043include <jansson.h>\nint main(void) { return 0; }\n' | \
     $(CC) -x c - -o /dev/null -ljansson >/dev/null 2>&1 && echo yes)
@@ -118,10 +131,12 @@ $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 
 # One shared object per backend directory.
 .SECONDEXPANSION:
-$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/LIBS) $(COMMON_SRC) $(HEADERS)
+# (*.py beside the .c files: sources a backend compiles in, e.g. python's.)
+$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/*.py \
+        backends/%/LIBS backends/%/CFLAGS) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
-	    $(strip $(shell cat backends/$*/LIBS 2>/dev/null)) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(call backend_file,$*,CFLAGS) $(SO_FLAGS) -shared -o $@ \
+	    $(filter %.c,$^) $(call backend_file,$*,LIBS) $(LDLIBS)
 
 # Unit tests of the harness's own parts (cmocka).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
@@ -143,10 +158,13 @@ mutation-report: all mutants
 
 # The optional libraries and socat first (installed when root, else the
 # command is printed), then a fresh make that probes for them.
+# The matrix has the reference in Python (on select) too, where the
+# bridge is built (one python: implementation per run).
+PY_REFERENCE := python:backends/python/reference/dispatch.py:SelectContext
 run:
 	@tools/deps.sh run || true
 	@$(MAKE) --no-print-directory all
-	$(BUILD)/dispatch-cts $(CORE_SO)
+	$(BUILD)/dispatch-cts $(CORE_SO) $(if $(filter python,$(OPTIONAL_FOUND)),$(PY_REFERENCE))
 
 # The engine adapters' conformance, regenerated: the table, each gap's
 # reason and the engines' versions go to spec/ENGINES.md; the exit status

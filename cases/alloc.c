@@ -171,6 +171,10 @@ const char *dcts_alloc_injection_unavailable(void)
 
 void dcts_need_alloc_injection(dcts_t *t)
 {
+    if (t->be->caps & DC_CAP_OWN_ALLOCATOR)
+        dcts_skip(t, "allocation failures cannot be injected: the backend "
+                  "allocates through its runtime's own allocator "
+                  "(DC_CAP_OWN_ALLOCATOR, e.g. pymalloc)");
     const char *why = dcts_alloc_injection_unavailable();
     if (why)
         dcts_skip(t, "%s", why);

@@ -9,6 +9,7 @@
 #include "loader.h"
 #include "options.h"
 #include "proc.h"
+#include "python_target.h"
 #include "report.h"
 #include "runner.h"
 #include "text.h"
@@ -76,10 +77,16 @@ static int load_all(const dcts_options *opt,
 {
     char err[1024];
     for (size_t i = 0; i < nb; i++) {
+        char *py = NULL;        /* python:SPEC: the bridge (python_target.h) */
+        if (opt->nbackends && dcts_python_target(opt->backends[i], &py) < 0)
+            return -1;
         int rc = opt->nbackends
-            ? dcts_load_backend(opt->backends[i], opt->timeout_scale, &hs[i],
-                                err, sizeof err)
+            ? dcts_load_backend(py ? py : opt->backends[i], opt->timeout_scale,
+                                &hs[i], err, sizeof err)
             : dcts_use_embedded(embedded, &hs[i], err, sizeof err);
+        if (py && rc == 0)      /* rerun hints and reports name the spec */
+            free(hs[i].path), hs[i].path = dcts_xstrdup(opt->backends[i]);
+        free(py);
         if (rc != 0) {
             if (dcts_signals_caught())
                 return -1;

@@ -75,6 +75,10 @@ enum dc_event_model {
  * reporting it (epoll, and engines on it), so its target may never be told
  * (LIM-3); implied by DC_MODEL_EPOLL and DC_MODEL_OTHER. */
 #define DC_CAP_CLOSED_FD_SILENT 0x2u
+/* The backend allocates through a runtime's own allocator (an embedded
+ * interpreter's arenas), which the harness cannot make fail one call at a
+ * time: the allocation-failure cases of ABI-5 SKIP and say so. */
+#define DC_CAP_OWN_ALLOCATOR 0x4u
 
 typedef struct dc_backend {
     unsigned abi_version;   /* DC_ABI_VERSION */
