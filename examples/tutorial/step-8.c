@@ -91,7 +91,7 @@ static unsigned long flags_for(int r, int w, int e)
 static int set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
                                     unsigned long flags)
 {
-    if (o == NULL || o->dispatch_event == NULL)
+    if (o == NULL || (flags && o->dispatch_event == NULL))
         return -EINVAL;                         /* step 8: LIM-4 */
     if (flags & ~(R_BITS | W_BITS | E_BITS))
         return -EINVAL;                         /* FLT-6 allows refusing */
