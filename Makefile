@@ -20,9 +20,13 @@
 # Every backend is a directory under backends/ (except common/ and mutants/);
 # its *.c files, plus backends/common/*.c, become build/backends/NAME.so.
 # A backend that links a library lists its link flags in backends/NAME/LIBS
-# (e.g. "-levent"): the engine adapters (libevent, libev, libuv), whose
-# conformance `make engines-report` publishes in spec/ENGINES.md, against
-# the known gaps in spec/expectations/NAME.txt.
+# (e.g. "-levent"), and the compile flags its headers need, if any, on one
+# line in backends/NAME/CFLAGS (e.g. GLib's -I directories: a fresh machine
+# has no pkg-config to ask).  The backends with a LIBS file are the engine
+# adapters (libevent, libev, libuv, glib, sdevent), whose conformance
+# `make engines-report` publishes in spec/ENGINES.md, against the known
+# gaps in spec/expectations/NAME.txt; except the production backends of
+# CORE_NAMES (uring, on liburing), which have no known gaps.
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
@@ -39,22 +43,31 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
 
-# The engine adapters: the backends with a LIBS file.  Each builds only
-# where its library is: backends/NAME/REQUIRES names the header a probe
-# compiles and links against (with LIBS), and the Debian package that has
-# it.  A missing one is left out, said in one line, and never breaks make.
-ENGINES_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
-engine_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
+# The production backends `make run` checks, in the order of the matrix;
+# those with a REQUIRES file (uring) join it only where they are built.
+CORE_NAMES := select poll epoll uring
+# A backend's own compile flags (backends/NAME/CFLAGS), empty without one.
+backend_cflags = $(strip $(shell cat backends/$(1)/CFLAGS 2>/dev/null))
+# The backends that link a library build only where it is:
+# backends/NAME/REQUIRES names the header a probe compiles (with CFLAGS)
+# and links against (with LIBS), and the Debian package that has it.  A
+# missing one is left out, said in one line, and never breaks make.
+PROBED_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/REQUIRES)))))
+backend_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
     $(firstword $(shell cat backends/$(1)/REQUIRES)) | \
-    $(CC) -x c - -o /dev/null $(shell cat backends/$(1)/LIBS) >/dev/null 2>&1 && echo $(1))
-ENGINES := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
-ENGINES_MISSING := $(filter-out $(ENGINES),$(ENGINES_ALL))
+    $(CC) -x c $(call backend_cflags,$(1)) - -o /dev/null $(shell cat backends/$(1)/LIBS) \
+    >/dev/null 2>&1 && echo $(1))
+PROBED_MISSING := $(filter-out $(foreach b,$(PROBED_ALL),$(call backend_found,$(b))),$(PROBED_ALL))
+# The engine adapters: the backends with a LIBS file, but for the core ones.
+ENGINES_ALL := $(filter-out $(CORE_NAMES),$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS))))))
+ENGINES := $(filter-out $(PROBED_MISSING),$(ENGINES_ALL))
+ENGINES_MISSING := $(filter $(PROBED_MISSING),$(ENGINES_ALL))
 # --format json is written with jansson, where it is (report_json.c).
 HAVE_JANSSON := $(shell printf '\043include <jansson.h>\nint main(void) { return 0; }\n' | \
     $(CC) -x c - -o /dev/null -ljansson >/dev/null 2>&1 && echo yes)
 JSON_LIBS := $(if $(HAVE_JANSSON),-ljansson)
-OPTIONAL_MISSING := $(ENGINES_MISSING:%=the %) $(if $(HAVE_JANSSON),,--format json)
-OPTIONAL_PACKAGES := $(foreach e,$(ENGINES_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
+OPTIONAL_MISSING := $(PROBED_MISSING:%=the %) $(if $(HAVE_JANSSON),,--format json)
+OPTIONAL_PACKAGES := $(foreach e,$(PROBED_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
     $(if $(HAVE_JANSSON),,libjansson-dev)
 # Said once: not by `make run` before it installs them (its inner make
 # says it if they are still missing), nor by inner makes told it is said.
@@ -65,11 +78,10 @@ $(info dispatch-cts: leaving out $(strip $(OPTIONAL_MISSING)): their libraries a
 endif
 endif
 
-BACKENDS  := $(filter-out common mutants $(ENGINES_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
+BACKENDS  := $(filter-out common mutants $(PROBED_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
 BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
-# The production backends `make run` checks, in the order of the matrix.
-CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,select poll epoll)
+CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(filter-out $(PROBED_MISSING),$(CORE_NAMES)))
 ENGINE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(ENGINES))
 ENGINE_EXPECT := $(patsubst %,spec/expectations/%.txt,$(ENGINES))
 
@@ -117,9 +129,9 @@ $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 
 # One shared object per backend directory.
 .SECONDEXPANSION:
-$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/LIBS) $(COMMON_SRC) $(HEADERS)
+$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/LIBS backends/%/CFLAGS) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
+	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
 	    $(strip $(shell cat backends/$*/LIBS 2>/dev/null)) $(LDLIBS)
 
 # Unit tests of the harness's own parts (cmocka).
@@ -221,7 +233,7 @@ $(UNIT_BIN): $(FIXTURE_SO)
 #   make check-asan       the same suite, and the unit tests, built with
 #                         AddressSanitizer + UndefinedBehaviorSanitizer in
 #                         $(ASAN_BUILD): no report allowed
-# MEMCHECK_SO picks the backends (default: the production three).
+# MEMCHECK_SO picks the backends (default: the production ones, CORE_SO).
 ASAN_BUILD  ?= build-asan
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
@@ -253,9 +265,9 @@ BENCH_COMMON_SRC := $(wildcard bench/common/*.c)
 all: $(BENCH_ENGINE_SO)
 
 $(BUILD)/bench/%.so: bench/%.c $(BENCH_COMMON_SRC) \
-        $$(wildcard bench/common/*.h backends/%/*.h) backends/%/LIBS $(HEADERS)
+        $$(wildcard bench/common/*.h backends/%/*.h backends/%/CFLAGS) backends/%/LIBS $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
+	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
 	    $(strip $(shell cat backends/$*/LIBS)) $(LDLIBS)
 
 bench: all
