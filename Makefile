@@ -22,7 +22,7 @@
 # A backend that links a library lists its link flags in backends/NAME/LIBS
 # (e.g. "-levent"), and the compile flags its headers need, if any, on one
 # line in backends/NAME/CFLAGS (e.g. GLib's -I directories: a fresh machine
-# has no pkg-config to ask).  The backends with a LIBS file are the engine
+# has no pkg-config to ask; @MULTIARCH@ there is the compiler's tuple).  The backends with a LIBS file are the engine
 # adapters (libevent, libev, libuv, glib, sdevent), whose conformance
 # `make engines-report` publishes in spec/ENGINES.md, against the known
 # gaps in spec/expectations/NAME.txt; except the production backends of
@@ -46,8 +46,11 @@ SO_FLAGS = -fPIC -fvisibility=hidden
 # The production backends `make run` checks, in the order of the matrix;
 # those with a REQUIRES file (uring) join it only where they are built.
 CORE_NAMES := select poll epoll uring
-# A backend's own compile flags (backends/NAME/CFLAGS), empty without one.
-backend_cflags = $(strip $(shell cat backends/$(1)/CFLAGS 2>/dev/null))
+# A backend's own compile flags (backends/NAME/CFLAGS), empty without one;
+# @MULTIARCH@ in them is the compiler's multiarch tuple (x86_64-linux-gnu),
+# for headers Debian keeps under /usr/lib/TUPLE (GLib's glibconfig.h).
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+backend_cflags = $(subst @MULTIARCH@,$(MULTIARCH),$(strip $(shell cat backends/$(1)/CFLAGS 2>/dev/null)))
 # The backends that link a library build only where it is:
 # backends/NAME/REQUIRES names the header a probe compiles (with CFLAGS)
 # and links against (with LIBS), and the Debian package that has it.  A
