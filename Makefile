@@ -96,8 +96,13 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC) $(CASES_SRC)) \
 # under another entry name so a dlopened backend never collides with it.
 EMBED_OBJ := $(patsubst %.c,$(BUILD)/obj/embed/%.o,$(wildcard backends/select/*.c) $(COMMON_SRC))
 
-# Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so.
-MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(wildcard backends/mutants/*.patch))
+# Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so; the
+# uring-* ones (of backends/uring) only where uring is built.
+MUTANT_PATCHES := $(wildcard backends/mutants/*.patch)
+ifneq ($(filter uring,$(PROBED_MISSING)),)
+MUTANT_PATCHES := $(filter-out backends/mutants/uring-%,$(MUTANT_PATCHES))
+endif
+MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(MUTANT_PATCHES))
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -145,7 +150,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 unit: $(UNIT_BIN)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
-        $(wildcard backends/select/*.c backends/poll/*.c) $(COMMON_SRC) $(HEADERS)
+        $(wildcard backends/select/*.c backends/poll/*.c backends/uring/*.c) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
 

@@ -36,10 +36,11 @@
  *   2. prepare the requests of the fds queued for arming (new or changed
  *      registrations, polls that completed): a cancellation of the old
  *      request if one is in flight, and a POLL_ADD with a new serial
- *   3. submit them and wait for completions in one io_uring_enter, the
- *      timeout in whole milliseconds from the deadline, as poll's
- *      (io_uring_submit_and_wait_timeout; TMO-1..10 through frame.h);
- *      stale completions alone resume the wait for the time left
+ *   3. submit them (io_uring_submit), and when no completion is there
+ *      yet, wait for one with poll(2) on the ring's fd (see poll_ring),
+ *      the timeout in whole milliseconds from the deadline exactly as the
+ *      poll backend's (TMO-1..10 through frame.h); stale completions
+ *      alone resume the wait for the time left
  *   4. the live completions form the pass's snapshot (one per registration:
  *      a registration has one request in flight), walked with re-checks
  *      (dcb_run_pass: DSP-1..8, ERR-1..8); their fds are queued for arming
@@ -397,33 +398,46 @@ static size_t reap(dc_context *ctx)
     }
 }
 
-/* The wait for dcb_wait_ms, with the prepared requests submitted in the
- * same call: 0 ms looks without waiting (TMO-1), and with completions
- * already there nothing is waited for.  Returns the live completions
- * taken, 0 when the time ran out, or -1 with errno: EINTR for a signal
- * (TMO-9), and also when only stale completions came, so that the wait is
- * resumed for the time left rather than cut short (TMO-3). */
+/* Waits up to timeout_ms for a completion: poll(2) on the ring's fd, which
+ * is readable while completions wait in the queue.  Returns like poll.
+ *
+ * Not io_uring_wait_cqe_timeout, whose wait is inside io_uring_enter:
+ * valgrind (3.19, Debian 12) runs no other thread of the program while one
+ * is in io_uring_enter, so under valgrind a byte another thread writes, or
+ * a timer thread's signal, would never end the wait (TMO-4, TMO-9).  The
+ * extra system call is made only by a pass that has to wait at all. */
+static int poll_ring(const dc_context *ctx, int timeout_ms)
+{
+    struct pollfd ring = { .fd = ctx->ring.ring_fd, .events = POLLIN };
+
+    return poll(&ring, 1, timeout_ms);
+}
+
+/* The wait for dcb_wait_ms, the prepared requests submitted first: 0 ms
+ * looks without waiting (TMO-1, one io_uring_enter), and with completions
+ * already there (a request for a ready fd completes as it is submitted)
+ * nothing is waited for.  Returns the live completions taken, 0 when the
+ * time ran out, or -1 with errno: EINTR for a signal (TMO-9), and also
+ * when only stale completions came, so that the wait is resumed for the
+ * time left rather than cut short (TMO-3). */
 static int wait_ring(void *arg, int timeout_ms)
 {
     dc_context *ctx = arg;
-    int rc;
+    int rc = timeout_ms == 0 ? io_uring_submit_and_get_events(&ctx->ring)
+                             : io_uring_submit(&ctx->ring);
 
-    if (timeout_ms == 0 || io_uring_cq_ready(&ctx->ring) > 0) {
-        rc = io_uring_submit_and_get_events(&ctx->ring);
-    } else {
-        struct __kernel_timespec ts = {
-            .tv_sec = timeout_ms / 1000,
-            .tv_nsec = (long long)(timeout_ms % 1000) * 1000000,
-        };
-        struct io_uring_cqe *cqe = NULL;
-        rc = io_uring_submit_and_wait_timeout(&ctx->ring, &cqe, 1, &ts, NULL);
-    }
-    if (rc < 0 && rc != -ETIME && rc != -EINTR) {
+    if (rc < 0 && rc != -EINTR) {
         errno = -rc;
         return -1;                  /* TMO-10: nothing is taken */
     }
+    int polled = 1;
+    if (rc >= 0 && timeout_ms > 0 && io_uring_cq_ready(&ctx->ring) == 0) {
+        polled = poll_ring(ctx, timeout_ms);
+        if (polled < 0)
+            return -1;              /* errno from poll: EINTR is resumed */
+    }
     size_t live = reap(ctx);
-    if (live > 0 || timeout_ms == 0 || rc == -ETIME)
+    if (live > 0 || timeout_ms == 0 || polled == 0)
         return (int)live;
     errno = EINTR;                  /* a signal, or stale ones only */
     return -1;
