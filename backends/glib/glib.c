@@ -32,6 +32,7 @@
  * spec/expectations/glib.txt.
  */
 #include "dispatch_context.h"
+#include "context.h"
 #include "engine.h"
 
 #include <errno.h>
@@ -52,8 +53,7 @@ _Static_assert(G_IO_IN == POLLIN && G_IO_PRI == POLLPRI &&
 #define GLB_WRITE   ((unsigned long)G_IO_OUT)
 #define GLB_EXCEPT  ((unsigned long)(G_IO_ERR | G_IO_HUP | G_IO_NVAL))
 
-/* Every source of a context, the timer's included (see the top). */
-#define GLB_PRIORITY G_PRIORITY_DEFAULT
+/* GLB_PRIORITY (context.h): every source of a context, the timer's too. */
 
 struct dc_context {
     dcb_engine engine;              /* first: the ops get it back as ctx */

@@ -48,6 +48,7 @@
  */
 #include "dispatch_context.h"
 #include "engine.h"
+#include "loop.h"
 
 #include <errno.h>
 #include <math.h>
@@ -62,9 +63,8 @@
 #define SDE_WRITE   ((unsigned long)EPOLLOUT)
 #define SDE_EXCEPT  ((unsigned long)(EPOLLERR | EPOLLHUP))
 
-/* See the top: every I/O source before the timer. */
-#define SDE_IO_PRIORITY    SD_EVENT_PRIORITY_NORMAL
-#define SDE_TIMER_PRIORITY SD_EVENT_PRIORITY_IDLE
+/* See the top: every I/O source before the timer (loop.h), which runs
+ * within 1 us of its time. */
 #define SDE_TIMER_ACCURACY_US 1
 
 typedef struct sde_watch {
