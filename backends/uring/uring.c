@@ -511,18 +511,17 @@ DC_EXPORT_BACKEND(descriptor)
 #define URG_LIBURING_VERSION ""
 #endif
 
-/* The library and the kernel's io_uring features in use. */
+/* The library, and whether the kernel lets this process make a ring
+ * (kernel.io_uring_disabled, seccomp and containers may refuse it). */
 static const char *urg_about(void)
 {
-    static char about[128];
+    static char about[160];
     struct io_uring ring;
     int rc = io_uring_queue_init(2, &ring, 0);
 
     snprintf(about, sizeof about, "liburing%s, io_uring %s; poll model, "
              "one-shot POLL_ADD re-armed per pass", URG_LIBURING_VERSION,
-             rc < 0 ? "unavailable" :
-             (ring.features & IORING_FEAT_EXT_ARG) ? "with EXT_ARG" :
-             "without EXT_ARG");
+             rc == 0 ? "available" : "refused by the kernel");
     if (rc == 0)
         io_uring_queue_exit(&ring);
     return about;
