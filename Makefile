@@ -235,7 +235,7 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEAD
 $(UNIT_BIN): $(FIXTURE_SO)
 
 # Memory checking (tests/valgrind.sh, tests/asan.sh; both in ./run_tests.sh):
-#   make check-valgrind   every case on select, poll and epoll, the harness
+#   make check-valgrind   every case on the core backends (CORE_SO), the harness
 #                         and each case process under valgrind memcheck
 #                         (leaks, fds left open, errors: all must be 0)
 #   make check-asan       the same suite, and the unit tests, built with

@@ -154,7 +154,7 @@ step "benchmark (dispatch-cts bench --quick; make bench, make bench-instructions
 checks bench tests/bench.sh build
 
 # ---- memory checking: valgrind, and an ASan+UBSan build ------------------------
-# Every case on select, poll and epoll, each case process checked: no
+# Every case on select, poll, epoll (and uring where built), each case process checked: no
 # memcheck error, no leak, no fd left open; no sanitizer report.
 step "valgrind memcheck (make check-valgrind)"
 checks valgrind tests/valgrind.sh build
