@@ -154,31 +154,36 @@ static void unqueue_arm(dc_context *ctx, int fd)
 
 /* ---- requests ------------------------------------------------------------ */
 
-/* A free submission entry: when the queue is full, what it holds is
- * submitted first.  NULL only when that submission failed. */
-static struct io_uring_sqe *get_sqe(dc_context *ctx)
+/* A free submission entry into *sqe: when the queue is full, what it
+ * holds is submitted first, which empties it.  Returns 0, or the negative
+ * errno of that submission (the queue keeps what it held). */
+static int get_sqe(dc_context *ctx, struct io_uring_sqe **sqe)
 {
-    struct io_uring_sqe *sqe = io_uring_get_sqe(&ctx->ring);
-
-    if (sqe == NULL && io_uring_submit(&ctx->ring) >= 0)
-        sqe = io_uring_get_sqe(&ctx->ring);
-    return sqe;
+    *sqe = io_uring_get_sqe(&ctx->ring);
+    if (*sqe != NULL)
+        return 0;
+    int rc = io_uring_submit(&ctx->ring);
+    if (rc < 0)
+        return rc;
+    *sqe = io_uring_get_sqe(&ctx->ring);
+    return *sqe != NULL ? 0 : -EBUSY;
 }
 
 /* Cancels fd's request in flight, if any: from now on its completion is
- * stale.  Returns 0, or -ENOMEM-like errors when no entry could be had
- * (the request then completes on its own, stale, when its file wakes). */
+ * stale.  Returns 0, or get_sqe's error when no entry could be had (the
+ * request then completes on its own, stale, when its file wakes). */
 static int cancel_request(dc_context *ctx, int fd)
 {
     urg_slot *s = &ctx->slot[fd];
+    struct io_uring_sqe *sqe;
 
     if (s->serial == 0)
         return 0;
     uint64_t tag = make_tag(fd, s->serial);
     s->serial = 0;                      /* stale from here on */
-    struct io_uring_sqe *sqe = get_sqe(ctx);
-    if (sqe == NULL)
-        return -ENOMEM;
+    int rc = get_sqe(ctx, &sqe);
+    if (rc < 0)
+        return rc;
     io_uring_prep_poll_remove(sqe, tag);
     io_uring_sqe_set_data64(sqe, make_tag(fd, 0));
     return 0;
@@ -192,19 +197,22 @@ static unsigned kernel_events(unsigned long flags)
     return (unsigned)(flags & (URG_R_BITS | URG_WRITE));
 }
 
-/* Step 2 (see the top): a request for every queued fd that is still
- * registered.  Returns 0, or a negative errno when the submission queue
- * could not be emptied; the fds not yet armed stay queued. */
+/* Step 2 (see the top): a request for every queued fd (all registered:
+ * a removal takes its fd off the queue).  Returns 0, or a negative errno
+ * when the submission queue could not be emptied; the fds not yet armed
+ * stay queued, and a cancelled request is not made again. */
 static int arm_queued(dc_context *ctx)
 {
     while (ctx->nto_arm > 0) {
         int fd = ctx->to_arm[ctx->nto_arm - 1];
         const dcb_reg *reg = dcb_registry_lookup(&ctx->reg, fd);
+        struct io_uring_sqe *sqe = NULL;
         int rc = cancel_request(ctx, fd);   /* FLT-3, FLT-4: the old one */
-        struct io_uring_sqe *sqe = rc == 0 ? get_sqe(ctx) : NULL;
 
-        if (sqe == NULL)
-            return rc < 0 ? rc : -ENOMEM;
+        if (rc == 0)
+            rc = get_sqe(ctx, &sqe);
+        if (rc < 0)
+            return rc;
         unsigned serial = next_serial(ctx);
         io_uring_prep_poll_add(sqe, fd, kernel_events(reg->flags));
         io_uring_sqe_set_data64(sqe, make_tag(fd, serial));
