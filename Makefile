@@ -22,15 +22,18 @@
 # Every backend is a directory under backends/ (except common/ and mutants/);
 # its *.c files, plus backends/common/*.c, become build/backends/NAME.so.
 # A backend that links a library lists its link flags in backends/NAME/LIBS
-# (e.g. "-levent") and, if it needs any, its own compile flags in
-# backends/NAME/CFLAGS (e.g. an include directory); both go to its .so
-# rule and to the probe below.  Such backends are the engine adapters
-# (libevent, libev, libuv), whose conformance `make engines-report`
-# publishes in spec/ENGINES.md, against the known gaps in
-# spec/expectations/NAME.txt -- except a bridge, marked by a
-# backends/NAME/BRIDGE file saying why: it runs an implementation named
-# at run time (backends/python: docs/PYTHON.md), so it has no gaps of its
-# own and is checked through the implementations it runs.
+# (e.g. "-levent") and, if it needs any, its own compile flags on one line
+# in backends/NAME/CFLAGS (e.g. GLib's -I directories: a fresh machine has
+# no pkg-config to ask; @MULTIARCH@ there is the compiler's tuple); both
+# go to its .so rule and to the probe below.  The backends with a LIBS
+# file are the engine adapters (libevent, libev, libuv, glib, sdevent),
+# whose conformance `make engines-report` publishes in spec/ENGINES.md,
+# against the known gaps in spec/expectations/NAME.txt; except the
+# production backends of CORE_NAMES (uring, on liburing), which have no
+# known gaps, and a bridge, marked by a backends/NAME/BRIDGE file saying
+# why: it runs an implementation named at run time (backends/python:
+# docs/PYTHON.md), so it has no gaps of its own and is checked through
+# the implementations it runs.
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
@@ -47,28 +50,38 @@ ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
 
-# The optional backends: those with a LIBS file.  Each builds only where
-# its library is: backends/NAME/REQUIRES names the header a probe
-# compiles (with CFLAGS) and links against (with LIBS), and the Debian
-# package that has it.  A missing one is left out, said in one line, and
-# never breaks make.  The engine adapters are the optional backends that
-# are not bridges.
-backend_file = $(strip $(shell cat backends/$(1)/$(2) 2>/dev/null))
-ENGINES_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS)))))
-engine_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
+# The production backends `make run` checks, in the order of the matrix;
+# those with a REQUIRES file (uring) join it only where they are built.
+CORE_NAMES := select poll epoll uring
+# A backend's own compile flags (backends/NAME/CFLAGS), empty without one;
+# @MULTIARCH@ in them is the compiler's multiarch tuple (x86_64-linux-gnu),
+# for headers Debian keeps under /usr/lib/TUPLE (GLib's glibconfig.h).
+MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+backend_cflags = $(subst @MULTIARCH@,$(MULTIARCH),$(strip $(shell cat backends/$(1)/CFLAGS 2>/dev/null)))
+backend_libs = $(strip $(shell cat backends/$(1)/LIBS 2>/dev/null))
+# The backends that link a library build only where it is:
+# backends/NAME/REQUIRES names the header a probe compiles (with CFLAGS)
+# and links against (with LIBS), and the Debian package that has it.  A
+# missing one is left out, said in one line, and never breaks make.
+PROBED_ALL := $(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/REQUIRES)))))
+backend_found = $(shell printf '\043include <%s>\nint main(void) { return 0; }\n' \
     $(firstword $(shell cat backends/$(1)/REQUIRES)) | \
-    $(CC) -x c $(call backend_file,$(1),CFLAGS) - -o /dev/null \
-    $(call backend_file,$(1),LIBS) >/dev/null 2>&1 && echo $(1))
-OPTIONAL_FOUND := $(foreach e,$(ENGINES_ALL),$(call engine_found,$(e)))
-ENGINES_MISSING := $(filter-out $(OPTIONAL_FOUND),$(ENGINES_ALL))
+    $(CC) -x c $(call backend_cflags,$(1)) - -o /dev/null $(call backend_libs,$(1)) \
+    >/dev/null 2>&1 && echo $(1))
+OPTIONAL_FOUND := $(foreach b,$(PROBED_ALL),$(call backend_found,$(b)))
+PROBED_MISSING := $(filter-out $(OPTIONAL_FOUND),$(PROBED_ALL))
+# The engine adapters: the backends with a LIBS file, but for the core
+# ones and the bridges.
 BRIDGES := $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/BRIDGE))))
-ENGINES := $(filter-out $(BRIDGES),$(OPTIONAL_FOUND))
+ENGINES_ALL := $(filter-out $(CORE_NAMES) $(BRIDGES),$(sort $(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/LIBS))))))
+ENGINES := $(filter-out $(PROBED_MISSING),$(ENGINES_ALL))
+ENGINES_MISSING := $(filter $(PROBED_MISSING),$(ENGINES_ALL))
 # --format json is written with jansson, where it is (report_json.c).
 HAVE_JANSSON := $(shell printf '\043include <jansson.h>\nint main(void) { return 0; }\n' | \
     $(CC) -x c - -o /dev/null -ljansson >/dev/null 2>&1 && echo yes)
 JSON_LIBS := $(if $(HAVE_JANSSON),-ljansson)
-OPTIONAL_MISSING := $(ENGINES_MISSING:%=the %) $(if $(HAVE_JANSSON),,--format json)
-OPTIONAL_PACKAGES := $(foreach e,$(ENGINES_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
+OPTIONAL_MISSING := $(PROBED_MISSING:%=the %) $(if $(HAVE_JANSSON),,--format json)
+OPTIONAL_PACKAGES := $(foreach e,$(PROBED_MISSING),$(lastword $(shell cat backends/$(e)/REQUIRES))) \
     $(if $(HAVE_JANSSON),,libjansson-dev)
 # Said once: not by `make run` before it installs them (its inner make
 # says it if they are still missing), nor by inner makes told it is said.
@@ -79,11 +92,10 @@ $(info dispatch-cts: leaving out $(strip $(OPTIONAL_MISSING)): their libraries a
 endif
 endif
 
-BACKENDS  := $(filter-out common mutants $(ENGINES_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
+BACKENDS  := $(filter-out common mutants $(PROBED_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
 BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
-# The production backends `make run` checks, in the order of the matrix.
-CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,select poll epoll)
+CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(filter-out $(PROBED_MISSING),$(CORE_NAMES)))
 ENGINE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(ENGINES))
 ENGINE_EXPECT := $(patsubst %,spec/expectations/%.txt,$(ENGINES))
 
@@ -95,8 +107,13 @@ LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC) $(CASES_SRC)) \
 # under another entry name so a dlopened backend never collides with it.
 EMBED_OBJ := $(patsubst %.c,$(BUILD)/obj/embed/%.o,$(wildcard backends/select/*.c) $(COMMON_SRC))
 
-# Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so.
-MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(wildcard backends/mutants/*.patch))
+# Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so; the
+# uring-* ones (of backends/uring) only where uring is built.
+MUTANT_PATCHES := $(wildcard backends/mutants/*.patch)
+ifneq ($(filter uring,$(PROBED_MISSING)),)
+MUTANT_PATCHES := $(filter-out backends/mutants/uring-%,$(MUTANT_PATCHES))
+endif
+MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(MUTANT_PATCHES))
 
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
@@ -135,8 +152,8 @@ $(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
 $(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/*.py \
         backends/%/LIBS backends/%/CFLAGS) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call backend_file,$*,CFLAGS) $(SO_FLAGS) -shared -o $@ \
-	    $(filter %.c,$^) $(call backend_file,$*,LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) $(SO_FLAGS) -shared -o $@ \
+	    $(filter %.c,$^) $(call backend_libs,$*) $(LDLIBS)
 
 # Unit tests of the harness's own parts (cmocka).
 $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
@@ -146,7 +163,7 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 unit: $(UNIT_BIN)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
-        $(wildcard backends/select/*.c backends/poll/*.c) $(COMMON_SRC) $(HEADERS)
+        $(wildcard backends/select/*.c backends/poll/*.c backends/uring/*.c) $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
 
@@ -237,13 +254,13 @@ $(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEAD
 $(UNIT_BIN): $(FIXTURE_SO)
 
 # Memory checking (tests/valgrind.sh, tests/asan.sh; both in ./run_tests.sh):
-#   make check-valgrind   every case on select, poll and epoll, the harness
+#   make check-valgrind   every case on the core backends (CORE_SO), the harness
 #                         and each case process under valgrind memcheck
 #                         (leaks, fds left open, errors: all must be 0)
 #   make check-asan       the same suite, and the unit tests, built with
 #                         AddressSanitizer + UndefinedBehaviorSanitizer in
 #                         $(ASAN_BUILD): no report allowed
-# MEMCHECK_SO picks the backends (default: the production three).
+# MEMCHECK_SO picks the backends (default: the production ones, CORE_SO).
 ASAN_BUILD  ?= build-asan
 ASAN_FLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer \
                -fno-sanitize-recover=all
@@ -275,10 +292,10 @@ BENCH_COMMON_SRC := $(wildcard bench/common/*.c)
 all: $(BENCH_ENGINE_SO)
 
 $(BUILD)/bench/%.so: bench/%.c $(BENCH_COMMON_SRC) \
-        $$(wildcard bench/common/*.h backends/%/*.h) backends/%/LIBS $(HEADERS)
+        $$(wildcard bench/common/*.h backends/%/*.h backends/%/CFLAGS) backends/%/LIBS $(HEADERS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
-	    $(strip $(shell cat backends/$*/LIBS)) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
+	    $(call backend_libs,$*) $(LDLIBS)
 
 bench: all
 	$(BUILD)/dispatch-cts bench $(BENCH_ARGS) --json $(BUILD)/bench.json \

@@ -88,7 +88,10 @@ checks bad-backends tests/bad-backends.sh build/dispatch-cts
 
 # ---- conformance of the bundled backends --------------------------------------
 step "conformance of the bundled backends"
-for name in select poll epoll; do
+# uring (io_uring) where it was built: liburing-dev is optional to make.
+core_names=(select poll epoll)
+[[ -e build/backends/uring.so ]] && core_names+=(uring)
+for name in "${core_names[@]}"; do
   so=build/backends/$name.so
   build/dispatch-cts --jobs "$JOBS" --format tap -o "$LOG/$name.tap" "$so"
   rc=$?
@@ -103,9 +106,9 @@ done
 # The same three as one matrix in JSON and JUnit, read by real parsers
 # (python3's json, xmllint): every backend and case present, verdicts as
 # in TAP.
-core=(build/backends/select.so build/backends/poll.so build/backends/epoll.so)
+core=("${core_names[@]/#/build/backends/}"); core=("${core[@]/%/.so}")
 build/dispatch-cts --jobs "$JOBS" --format json -o "$LOG/core.json" "${core[@]}" 2>/dev/null
-if python3 - "$LOG/core.json" "$LOG" <<'PY'
+if python3 - "$LOG/core.json" "$LOG" "${#core[@]}" <<'PY'
 import json, re, sys
 d = json.load(open(sys.argv[1]))
 for b in d["backends"]:
@@ -113,14 +116,14 @@ for b in d["backends"]:
     bad = len(re.findall(r"^not ok ", tap, re.M))
     assert len(b["cases"]) == len(re.findall(r"^(?:not )?ok ", tap, re.M)), b["name"]
     assert sum(not c["ok"] for c in b["cases"]) == bad, b["name"]
-assert len(d["backends"]) == 3 and d["harness"]["version"]
+assert len(d["backends"]) == int(sys.argv[3]) and d["harness"]["version"]
 PY
-then pass "the JSON report of select, poll and epoll parses and agrees with TAP"
-else fail "the JSON report of select, poll and epoll"; fi
+then pass "the JSON report of the core backends parses and agrees with TAP"
+else fail "the JSON report of the core backends"; fi
 build/dispatch-cts --jobs "$JOBS" --format junit -o "$LOG/core.xml" "${core[@]}" 2>/dev/null
-if xmllint --noout "$LOG/core.xml" && [[ $(grep -c '<testsuite ' "$LOG/core.xml") == 3 ]]
-then pass "the JUnit report of select, poll and epoll is well-formed, a testsuite each"
-else fail "the JUnit report of select, poll and epoll"; fi
+if xmllint --noout "$LOG/core.xml" && [[ $(grep -c '<testsuite ' "$LOG/core.xml") == "${#core[@]}" ]]
+then pass "the JUnit report of the core backends is well-formed, a testsuite each"
+else fail "the JUnit report of the core backends"; fi
 
 # ---- the engine adapters, against their known gaps ----------------------------
 # Each backend with a backends/NAME/LIBS file (libevent, libev, libuv) runs
@@ -132,6 +135,8 @@ step "conformance of the engine adapters (spec/expectations)"
 for libs in backends/*/LIBS; do
   name=$(basename "$(dirname "$libs")")
   [[ -e backends/$name/BRIDGE ]] && continue   # checked through what it runs
+  # A production backend on a library (uring) has no known gaps: above.
+  [[ -e spec/expectations/$name.txt ]] || continue
   build/dispatch-cts --jobs "$JOBS" --expect "spec/expectations/$name.txt" \
     --format tap -o "$LOG/$name.tap" "build/backends/$name.so"
   rc=$?
@@ -159,7 +164,7 @@ step "benchmark (dispatch-cts bench --quick; make bench, make bench-instructions
 checks bench tests/bench.sh build
 
 # ---- memory checking: valgrind, and an ASan+UBSan build ------------------------
-# Every case on select, poll and epoll, each case process checked: no
+# Every case on select, poll, epoll (and uring where built), each case process checked: no
 # memcheck error, no leak, no fd left open; no sanitizer report.
 step "valgrind memcheck (make check-valgrind)"
 checks valgrind tests/valgrind.sh build

@@ -198,6 +198,45 @@ static void narrowing_drops_the_field(dcts_t *t)
           a->r, a->w, a->e);
 }
 
+/* FLT-3, DSP-1: the interest changes while an event is pending that the
+ * backend has not waited for yet.  A (R) is waited on while idle, then its
+ * peer writes and A widens to R|W before the next call: that call reports
+ * R and W to A, once.  The same with a replacement: C (R) is waited on
+ * idle, its peer writes, D replaces C with the same interest: D is called
+ * once with R, C never.
+ * Catches: a completion-based backend (io_uring) that files completions
+ * by fd alone.  The request made for the old interest or target has
+ * already completed when the change cancels it (its completion sits in
+ * the queue), the new request completes at once too, and both are taken
+ * for the fd's: the target is called twice in one pass, or a replacement
+ * gets the old request's bits. */
+static void change_after_unseen_event(dcts_t *t)
+{
+    int peer;
+    dcts_probe *a = dcts_probe_on_socketpair(t, "A", &peer);
+
+    OK(dcts_filter(t, a, 1, 0, 0));
+    dispatch_now(t);                    /* waited on, idle */
+    CHECK(a->calls == 0, "expected: A (idle socket, R interest) not called");
+    dcts_write_byte(t, peer);           /* readable since that wait */
+    OK(dcts_filter(t, a, 1, 1, 0));
+    dispatch_now(t);
+    expect_last_call(t, a, 1, 1, 1, "widened to R|W after its byte came, "
+                     "one call in the pass");
+
+    dcts_probe *c = dcts_probe_on_socketpair(t, "C", &peer);
+    OK(dcts_filter(t, c, 1, 0, 0));
+    dispatch_now(t);
+    dcts_write_byte(t, peer);
+    dcts_probe *d = dcts_probe_new(t, "D", c->target.fd);
+    OK(dcts_filter(t, d, 1, 0, 0));     /* replaces C, same interest */
+    dispatch_now(t);
+    CHECK(c->calls == 0, "expected: C, replaced by D, never called; "
+          "observed: %d call(s)", c->calls);
+    expect_last_call(t, d, 1, 1, 0, "D replaced C after C's byte came, one "
+                     "call in the pass");
+}
+
 /* ---- FLT-4: one target per fd ------------------------------------------- */
 
 /* FLT-4: a second target on a held fd replaces the first, interest and all.
@@ -536,6 +575,9 @@ const dcts_case dcts_cases_filters[] = {
     { "flt-narrow-drops-field", "FLT-3 EVT-3", DCTS_MUST,
       "a narrowed filter stops the dropped field from being reported",
       narrowing_drops_the_field, 0, NULL },
+    { "flt-change-after-unseen-event", "FLT-3 DSP-1", DCTS_MUST,
+      "a change or replacement while an event the backend has not waited "
+      "for is pending: one call", change_after_unseen_event, 0, NULL },
     { "flt-second-target-replaces", "FLT-4 FLT-1", DCTS_MUST,
       "a second target on a held fd replaces the first, interest and all",
       second_target_replaces_first, 0, NULL },

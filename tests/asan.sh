@@ -2,7 +2,8 @@
 # tests/asan.sh BUILD [BACKEND.so...]: the AddressSanitizer and
 # UndefinedBehaviorSanitizer build (made by `make check-asan`, which runs
 # this) checks itself: the harness's unit tests, then the whole suite on
-# each backend (default: BUILD/backends/{select,poll,epoll}.so).
+# each backend (default: BUILD/backends/{select,poll,epoll}.so, and uring.so
+# where it was built).
 #
 # A sanitizer report ends the process with ASAN_EXIT (UBSan errors are
 # fatal: -fno-sanitize-recover=all); a case process that leaks is caught
@@ -24,7 +25,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build-asan}
 shift || true
 backends=("$@")
-((${#backends[@]})) || backends=("$build"/backends/{select,poll,epoll}.so)
+# uring only where it was built (liburing-dev is optional to make).
+((${#backends[@]})) || for name in select poll epoll uring; do
+  [[ $name != uring || -e $build/backends/$name.so ]] && backends+=("$build/backends/$name.so")
+done
 ASAN_EXIT=98
 scale=${ASAN_TIMEOUT_SCALE:-3}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}

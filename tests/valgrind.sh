@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # tests/valgrind.sh BUILD [BACKEND.so...]: the whole suite on each backend
-# (default: BUILD/backends/{select,poll,epoll}.so) with dispatch-cts and
+# (default: BUILD/backends/{select,poll,epoll}.so, and uring.so
+# where it was built) with dispatch-cts and
 # every case process under valgrind memcheck.  `make check-valgrind` and
 # ./run_tests.sh run it.
 #
@@ -29,7 +30,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 shift || true
 backends=("$@")
-((${#backends[@]})) || backends=("$build"/backends/{select,poll,epoll}.so)
+# uring only where it was built (liburing-dev is optional to make).
+((${#backends[@]})) || for name in select poll epoll uring; do
+  [[ $name != uring || -e $build/backends/$name.so ]] && backends+=("$build/backends/$name.so")
+done
 VG_EXIT=97
 scale=${VALGRIND_TIMEOUT_SCALE:-12}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}

@@ -3,8 +3,8 @@
 # installed when we are root.  The one dependency step: `make run` calls
 # it for what the matrix uses, ./run_tests.sh for everything.
 #
-#   tools/deps.sh run     what `make run` uses, all optional: the engine
-#                         adapters' libraries and jansson (--format json),
+#   tools/deps.sh run     what `make run` uses, all optional: liburing, the
+#                         engine adapters' libraries, jansson (--format json),
 #                         which make leaves out when missing, and socat
 #                         (the peer cases skip without it)
 #   tools/deps.sh test    everything ./run_tests.sh uses: run, plus the
@@ -26,8 +26,9 @@ case $what in
   *) echo "tools/deps.sh: unknown set '$what' (run or test)" >&2; exit 2 ;;
 esac
 
-# The engine adapters: backends/NAME/REQUIRES is "HEADER PACKAGE" (the
-# Makefile probes the same header to decide whether to build NAME).
+# The backends on a library (uring, the engine adapters):
+# backends/NAME/REQUIRES is "HEADER PACKAGE" (the Makefile probes the same
+# header to decide whether to build NAME).
 run_deps=("/usr/include/jansson.h:libjansson-dev" "socat:socat")
 for req in backends/*/REQUIRES; do
   read -r header package <"$req" && run_deps+=("/usr/include/$header:$package")
