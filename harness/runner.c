@@ -85,11 +85,36 @@ static int write_all(int fd, const void *data, size_t len)
 
 struct child_arg {
     const dcts_case *c;
-    const dc_backend *be;
+    const dcts_backend_handle *be;  /* the validated copy, no live pointer */
     double scale;
     const char *hint;
     uint64_t nonce;
 };
+
+/* Loads the backend into this case process: its constructors and entry
+ * function run here, never in the harness.  Returns the live descriptor,
+ * or NULL with the problem in msg. */
+static const dc_backend *attach_here(const dcts_backend_handle *probed,
+                                     char *msg, size_t msglen)
+{
+    static dcts_backend_handle h;   /* this process's own copy */
+    char why[512];
+
+    h = *probed;
+    if (h.be)
+        return h.be;                /* the embedded backend: ours */
+    int fd = open(h.path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || dcts_backend_attach_fd(&h, fd, why, sizeof why) != 0) {
+        snprintf(msg, msglen, "ABI-1 (MUST): the entry function returns a "
+                 "valid descriptor\n  the case process could not load the "
+                 "backend: %s\n", fd < 0 ? strerror(errno) : why);
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    close(fd);
+    return h.be;
+}
 
 /* The body of a case process. */
 static void case_child(void *arg, int res_fd)
@@ -97,12 +122,14 @@ static void case_child(void *arg, int res_fd)
     const struct child_arg *a = arg;
     struct stat before, after;
     char msg[DCTS_MESSAGE_MAX];
+    dcts_status s = DCTS_FAIL;
 
     if (fstat(res_fd, &before) != 0)
         _exit(EXIT_RESULT_LOST);
     msg[0] = '\0';
-    dcts_status s = dcts_execute(a->c, a->be, a->scale, a->hint, msg,
-                                 sizeof msg);
+    const dc_backend *be = attach_here(a->be, msg, sizeof msg);
+    if (be)
+        s = dcts_execute(a->c, be, a->scale, a->hint, msg, sizeof msg);
     fflush(stdout);
     fflush(stderr);
     /* The case or the backend may have closed or replaced the result
@@ -198,7 +225,7 @@ char *dcts_rerun_hint(const dcts_options *opt, const dcts_backend_handle *be,
         dcts_buf_printf(&b, " --timeout-scale %g", opt->timeout_scale);
     if (dcts_backend_is_embedded(be)) {
         dcts_buf_puts(&b, "  # (embedded ");
-        dcts_buf_add_clean(&b, be->be->name, 0);
+        dcts_buf_add_clean(&b, be->info.name, 0);
         dcts_buf_putc(&b, ')');
     } else {
         dcts_buf_putc(&b, ' ');
@@ -355,6 +382,22 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
 {
     char *msg = dcts_xmalloc(DCTS_MESSAGE_MAX);
     struct sigaction ign, old_pipe;
+    dcts_backend_handle h = *be;
+    char why[512];
+
+    /* --no-fork gives up the isolation on purpose (a debugger wants one
+     * process): the backend is loaded here, and says so. */
+    if (dcts_backend_attach(&h, why, sizeof why) != 0) {
+        for (size_t i = 0; i < n; i++) {
+            out[i].status = DCTS_FAIL;
+            out[i].message = dcts_xstrdup(why);
+        }
+        free(msg);
+        return;
+    }
+    if (!h.embedded)
+        fprintf(stderr, "dispatch-cts: --no-fork: the backend runs in the "
+                "harness process, without isolation\n");
 
     /* As in a case process: a write to a closed peer is EPIPE. */
     memset(&ign, 0, sizeof ign);
@@ -371,7 +414,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
             dup2(2, 1);
         double t0 = dcts_clock();
         msg[0] = '\0';
-        dcts_status s = dcts_execute(cases[i], be->be, opt->timeout_scale,
+        dcts_status s = dcts_execute(cases[i], h.be, opt->timeout_scale,
                                      hint, msg, DCTS_MESSAGE_MAX);
         out[i].ms = (dcts_clock() - t0) * 1000.0;
         fflush(stdout);
@@ -387,6 +430,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
     }
     sigaction(SIGPIPE, &old_pipe, NULL);
     free(msg);
+    /* Never dlclosed: its destructors would run in the harness. */
 }
 
 /* ---- scheduling ------------------------------------------------------------ */
@@ -423,7 +467,7 @@ static int launch(struct slot *s, struct slot *slots, size_t nslots,
     s->idx = idx;
     s->hint = dcts_rerun_hint(opt, be, c);
     s->arg.c = c;
-    s->arg.be = be->be;
+    s->arg.be = be;
     s->arg.scale = opt->timeout_scale;
     s->arg.hint = s->hint;
     s->arg.nonce = new_nonce(idx);
