@@ -71,7 +71,8 @@ const dcts_clause *dcts_find_clause(const char *id);
 /* ---- running one case in the current process ----------------------------- */
 
 typedef enum {
-    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH
+    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH,
+    DCTS_NOTRUN         /* the harness only: the run was interrupted first */
 } dcts_status;
 
 const char *dcts_status_name(dcts_status s);   /* "PASS", "FAIL", ... */

@@ -55,6 +55,7 @@ const char *dcts_status_name(dcts_status s)
     static const char *const names[] = {
         [DCTS_PASS] = "PASS", [DCTS_FAIL] = "FAIL", [DCTS_WARN] = "WARN",
         [DCTS_SKIP] = "SKIP", [DCTS_TIMEOUT] = "TIMEOUT", [DCTS_CRASH] = "CRASH",
+        [DCTS_NOTRUN] = "NOTRUN",
     };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }

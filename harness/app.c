@@ -8,6 +8,7 @@
 #include "expect.h"
 #include "loader.h"
 #include "options.h"
+#include "outfile.h"
 #include "proc.h"
 #include "report.h"
 #include "runner.h"
@@ -96,6 +97,22 @@ static int check_expected_backends(const dcts_expectations *x,
     return rc;
 }
 
+/* Every result the interrupted run left without one (message NULL: never
+ * started, or killed while running) becomes NOTRUN. */
+static void mark_not_run(dcts_result *r, size_t n, int sig)
+{
+    char name[32];
+    for (size_t i = 0; i < n; i++)
+        if (!r[i].message) {
+            dcts_buf b = DCTS_BUF_INIT;
+            dcts_buf_printf(&b, "not run: the run was interrupted by %s",
+                            dcts_signal_name(sig, name, sizeof name));
+            r[i].status = DCTS_NOTRUN;
+            r[i].ms = 0;
+            r[i].message = dcts_buf_take(&b);
+        }
+}
+
 static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
 {
     size_t nall, n, nb = opt->nbackends ? opt->nbackends : 1;
@@ -106,7 +123,9 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     dcts_result *results = NULL;
     dcts_suite *suites = NULL;
     dcts_expectations expected = DCTS_EXPECTATIONS_INIT;
+    dcts_outfile report_file = DCTS_OUTFILE_INIT;
     FILE *out = stdout;
+    char err[1024];
     int rc = 2;
 
     memset(hs, 0, sizeof *hs * nb);
@@ -121,24 +140,29 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         goto done;
     if (!opt->no_fork)
         dcts_signals_install();
+    /* The report's file exists (as a temporary) before any backend is
+     * probed: where it goes is settled while only our code has run. */
+    if (opt->output) {
+        if (dcts_outfile_open(&report_file, opt->output, err,
+                              sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto done;
+        }
+        out = report_file.f;
+    }
     if (load_all(opt, embedded, hs, nb) != 0 ||
         check_expected_backends(&expected, hs, nb) != 0)
         goto done;
-    if (opt->output && !(out = fopen(opt->output, "we"))) {
-        fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                opt->output, strerror(errno));
-        out = stdout;
-        goto done;
-    }
 
     results = dcts_xmalloc(sizeof *results * n * nb);
     memset(results, 0, sizeof *results * n * nb);
     suites = dcts_xmalloc(sizeof *suites * nb);
     int progress = !opt->no_fork && isatty(2);
+    int interrupted = 0;
     for (size_t b = 0; b < nb; b++) {
-        if (dcts_run_cases(cases, n, &hs[b], opt, progress,
-                           results + b * n) != 0)
-            goto done;                  /* interrupted */
+        if (!interrupted && dcts_run_cases(cases, n, &hs[b], opt, progress,
+                                           results + b * n) != 0)
+            interrupted = 1;            /* the rest never runs */
         suites[b].name = hs[b].label;
         suites[b].source = hs[b].path ? hs[b].path : "(embedded)";
         suites[b].results = results + b * n;
@@ -147,7 +171,10 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
             results[b * n + i].expect =
                 dcts_expect_find(&expected, hs[b].label, cases[i]->id);
     }
+    if (interrupted)
+        mark_not_run(results, n * nb, dcts_signals_caught());
 
+    /* Interrupted or not, the report is complete and well-formed. */
     dcts_report rep = { cases, n, suites, nb };
     int colour = opt->format == DCTS_FORMAT_HUMAN && dcts_colour_wanted(out);
     if (dcts_write_report(out, &rep, opt->format, colour) != 0) {
@@ -157,11 +184,9 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         goto done;
     }
     if (out != stdout) {
-        int bad = fclose(out) != 0;
         out = stdout;
-        if (bad) {
-            fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                    opt->output, strerror(errno));
+        if (dcts_outfile_commit(&report_file, err, sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
             goto done;
         }
         for (size_t b = 0; b < nb; b++) {
@@ -176,8 +201,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     rc = dcts_report_ok(&rep) ? 0 : 1;
 
 done:
-    if (out != stdout)
-        fclose(out);
+    dcts_outfile_discard(&report_file);     /* no report: no file */
     if (results)
         dcts_results_clear(results, n * nb);
     free(results);
@@ -187,7 +211,8 @@ done:
         dcts_unload_backend(&hs[b]);
     free(hs);
     free(cases);
-    dcts_signals_restore();             /* returns unless interrupted */
+    /* Interrupted: dies of the signal (a shell sees 130 or 143). */
+    dcts_signals_restore();
     return rc;
 }
 

@@ -9,7 +9,9 @@
 
 int dcts_status_is_failure(dcts_status s)
 {
-    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH;
+    /* NOTRUN too: a case that never ran proves nothing. */
+    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH ||
+           s == DCTS_NOTRUN;
 }
 
 int dcts_result_ok(const dcts_result *r)
