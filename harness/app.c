@@ -16,6 +16,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -113,6 +114,35 @@ static void mark_not_run(dcts_result *r, size_t n, int sig)
         }
 }
 
+/* Who the case processes run as.  As root they give up root (proc.h),
+ * unless --keep-privileges; the report says when they did not.  Returns
+ * the report's note, or NULL. */
+static const char *choose_privileges(const dcts_options *opt, char *buf,
+                                     size_t len)
+{
+    if (opt->no_fork) {
+        snprintf(buf, len, "--no-fork: the cases ran in the harness process, "
+                 "without isolation");
+        return buf;
+    }
+    if (geteuid() != 0) {
+        snprintf(buf, len, "the case processes ran as uid %ld, the harness's "
+                 "own (privileges are dropped only when dispatch-cts runs as "
+                 "root): a backend could signal the harness; see "
+                 "docs/THREAT-MODEL.md", (long)geteuid());
+        return buf;
+    }
+    if (opt->keep_privileges) {
+        snprintf(buf, len, "--keep-privileges: the case processes ran as "
+                 "root");
+        return buf;
+    }
+    const struct passwd *pw = getpwnam("nobody");
+    dcts_proc_drop_privileges_to(pw ? pw->pw_uid : 65534,
+                                 pw ? pw->pw_gid : 65534);
+    return NULL;
+}
+
 static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
 {
     size_t nall, n, nb = opt->nbackends ? opt->nbackends : 1;
@@ -125,7 +155,8 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     dcts_expectations expected = DCTS_EXPECTATIONS_INIT;
     dcts_outfile report_file = DCTS_OUTFILE_INIT;
     FILE *out = stdout;
-    char err[1024];
+    char err[1024], note_buf[512];
+    const char *note = NULL;
     int rc = 2;
 
     memset(hs, 0, sizeof *hs * nb);
@@ -138,8 +169,11 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     }
     if (load_expectations(opt, &expected) != 0)
         goto done;
-    if (!opt->no_fork)
+    if (!opt->no_fork) {
         dcts_signals_install();
+        dcts_proc_become_reaper();
+    }
+    note = choose_privileges(opt, note_buf, sizeof note_buf);
     /* The report's file exists (as a temporary) before any backend is
      * probed: where it goes is settled while only our code has run. */
     if (opt->output) {
@@ -175,7 +209,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         mark_not_run(results, n * nb, dcts_signals_caught());
 
     /* Interrupted or not, the report is complete and well-formed. */
-    dcts_report rep = { cases, n, suites, nb };
+    dcts_report rep = { cases, n, suites, nb, note };
     int colour = opt->format == DCTS_FORMAT_HUMAN && dcts_colour_wanted(out);
     if (dcts_write_report(out, &rep, opt->format, colour) != 0) {
         fprintf(stderr, PROG ": cannot write the report%s%s: %s\n",
@@ -211,6 +245,8 @@ done:
         dcts_unload_backend(&hs[b]);
     free(hs);
     free(cases);
+    if (!opt->no_fork)
+        dcts_proc_sweep_all();          /* no process of the run remains */
     /* Interrupted: dies of the signal (a shell sees 130 or 143). */
     dcts_signals_restore();
     return rc;

@@ -144,6 +144,33 @@ static void *open_entry(const char *path, const dc_backend *(**entry)(void),
     return h;
 }
 
+/* Gives up privileges (when the harness drops them, proc.h), then
+ * dlopens path: through a descriptor opened before, so that a file the
+ * unprivileged user could not reach is still loaded. */
+static void *open_unprivileged(const char *path,
+                               const dc_backend *(**entry)(void),
+                               char *err, size_t errlen)
+{
+    char byfd[64];
+    int fd = -1;
+
+    if (dcts_proc_dropping()) {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0) {
+            snprintf(err, errlen, "cannot be opened: %s", strerror(errno));
+            return NULL;
+        }
+        snprintf(byfd, sizeof byfd, "/proc/self/fd/%d", fd);
+        path = byfd;
+    }
+    void *dl = NULL;
+    if (dcts_proc_drop_privileges(err, errlen) == 0)
+        dl = open_entry(path, entry, err, errlen);
+    if (fd >= 0)
+        close(fd);
+    return dl;
+}
+
 /* The backend's optional description (DC_ABOUT_SYMBOL), copied raw. */
 static void copy_about(void *dl, dcts_backend_info *info)
 {
@@ -176,7 +203,7 @@ static void probe_child(void *arg, int res_fd)
 
     memset(&rep, 0, sizeof rep);
     memcpy(rep.magic, "DCTSPRB", 8);
-    void *dl = open_entry(arg, &entry, rep.msg, sizeof rep.msg);
+    void *dl = open_unprivileged(arg, &entry, rep.msg, sizeof rep.msg);
     if (dl) {
         rep.loaded = 1;
         dcts_backend_info_of(entry(), &rep.info);
@@ -359,26 +386,11 @@ static const char *differs(const dcts_backend_info *a,
     return NULL;
 }
 
-int dcts_backend_attach_fd(dcts_backend_handle *h, int fd, char *err,
-                           size_t errlen)
+/* Checks the descriptor entry() returns against the probed copy. */
+static int attach_checked(dcts_backend_handle *h, void *dl,
+                          const dc_backend *(*entry)(void), char *err,
+                          size_t errlen)
 {
-    const dc_backend *(*entry)(void);
-    char byfd[64];
-
-    if (h->be)
-        return 0;
-    if (!h->path) {
-        snprintf(err, errlen, "no backend to load");
-        return -1;
-    }
-    const char *path = h->path;
-    if (fd >= 0) {
-        snprintf(byfd, sizeof byfd, "/proc/self/fd/%d", fd);
-        path = byfd;
-    }
-    void *dl = open_entry(path, &entry, err, errlen);
-    if (!dl)
-        return -1;
     const dc_backend *be = entry();
     dcts_backend_info now;
     dcts_backend_info_of(be, &now);
@@ -397,7 +409,31 @@ int dcts_backend_attach_fd(dcts_backend_handle *h, int fd, char *err,
 
 int dcts_backend_attach(dcts_backend_handle *h, char *err, size_t errlen)
 {
-    return dcts_backend_attach_fd(h, -1, err, errlen);
+    const dc_backend *(*entry)(void);
+
+    if (h->be)
+        return 0;
+    if (!h->path) {
+        snprintf(err, errlen, "no backend to load");
+        return -1;
+    }
+    void *dl = open_entry(h->path, &entry, err, errlen);
+    return dl ? attach_checked(h, dl, entry, err, errlen) : -1;
+}
+
+int dcts_backend_attach_unprivileged(dcts_backend_handle *h, char *err,
+                                     size_t errlen)
+{
+    const dc_backend *(*entry)(void);
+
+    if (h->be)          /* the embedded backend: ours, only drop */
+        return dcts_proc_drop_privileges(err, errlen);
+    if (!h->path) {
+        snprintf(err, errlen, "no backend to load");
+        return -1;
+    }
+    void *dl = open_unprivileged(h->path, &entry, err, errlen);
+    return dl ? attach_checked(h, dl, entry, err, errlen) : -1;
 }
 
 void dcts_unload_backend(dcts_backend_handle *h)

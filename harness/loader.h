@@ -82,14 +82,14 @@ int dcts_use_embedded(const dc_backend *(*entry)(void),
 
 /* Loads the backend of h into this process (a no-op for the embedded
  * one, or when already attached) and checks that the descriptor it gets
- * says what the validated copy says: h->be is then live.  For a case
- * process; in the harness only with --no-fork and for the bench.  Returns
- * 0, or -1 with the problem (no path) in err. */
+ * says what the validated copy says: h->be is then live.  In the harness
+ * only with --no-fork and for the bench.  Returns 0, or -1 with the
+ * problem (no path) in err. */
 int dcts_backend_attach(dcts_backend_handle *h, char *err, size_t errlen);
-/* The same, loading the object from fd (opened before privileges were
- * dropped, see runner.c) rather than from h->path; fd < 0: h->path. */
-int dcts_backend_attach_fd(dcts_backend_handle *h, int fd, char *err,
-                           size_t errlen);
+/* The same for a case process: first gives up privileges when the
+ * harness drops them (proc.h), even for the embedded backend. */
+int dcts_backend_attach_unprivileged(dcts_backend_handle *h, char *err,
+                                     size_t errlen);
 
 /* dlcloses (if attached) and frees; h becomes empty. */
 void dcts_unload_backend(dcts_backend_handle *h);

@@ -56,6 +56,7 @@ typedef struct dcts_proc {
     int reaped;
     int wstatus;            /* waitpid status, once reaped */
     int timed_out;          /* the deadline passed: the group was killed */
+    int swept;              /* its orphans were killed (proc.c) */
 
     dcts_capture *capture;  /* NULL when output goes to /dev/null */
     char *result;           /* bytes read from the result pipe */
@@ -97,6 +98,28 @@ void dcts_proc_abort(dcts_proc *p);
 
 /* Frees what spawn allocated and closes what is left; p becomes empty. */
 void dcts_proc_release(dcts_proc *p);
+
+/* Descendants (see runner.h): makes this process a child subreaper, so
+ * that what a case process leaves behind, setsid or not, becomes its
+ * child when that process ends, and not dumpable, so that its /proc
+ * files are closed to processes of its user. */
+void dcts_proc_become_reaper(void);
+/* Kills and reaps every child of this process that dcts_proc_spawn did
+ * not start (or, _all, every child), and what those leave behind, until
+ * none is left; returns how many.  Reaping a spawned child sweeps. */
+size_t dcts_proc_sweep(void);
+size_t dcts_proc_sweep_all(void);
+
+/* Privileges: after dcts_proc_drop_privileges_to(uid, gid), a child that
+ * calls dcts_proc_drop_privileges() (before any backend code runs) takes
+ * that uid and gid and no supplementary groups, and can never regain
+ * more (PR_SET_NO_NEW_PRIVS).  Without the first call it does nothing.
+ * Returns 0, or -1 with the problem in err: the child must then not run
+ * backend code. */
+void dcts_proc_drop_privileges_to(uid_t uid, gid_t gid);
+int dcts_proc_drop_privileges(char *err, size_t errlen);
+/* True after dcts_proc_drop_privileges_to. */
+int dcts_proc_dropping(void);
 
 /* Monotonic seconds. */
 double dcts_clock(void);

@@ -53,6 +53,9 @@ typedef struct dcts_report {
     size_t ncases;
     const dcts_suite *suites;
     size_t nsuites;
+    const char *note;            /* how the cases were isolated, when not
+                                  * as usual (--keep-privileges, not root),
+                                  * one line; or NULL */
 } dcts_report;
 
 /* True when no suite has a FAIL, TIMEOUT or CRASH. */

@@ -20,14 +20,24 @@
 
 /* ---- the record a case process sends ------------------------------------ */
 
-#define RECORD_MAGIC "DCTSRES1"
+#define RECORD_MAGIC "DCTSRES2"
 
 struct record_head {
     char magic[8];
     uint64_t nonce;
     uint32_t status;
+    uint32_t flags;         /* RECORD_* */
     uint32_t len;           /* message bytes that follow */
+    uint32_t unused;
 };
+
+/* The case process had no child left when it wrote the record (it is a
+ * subreaper: everything it started and abandoned was its child), so
+ * there is nothing to sweep. */
+#define RECORD_NO_DESCENDANTS 0x1u
+/* A SKIP the backend's own declaration caused (fd_limit, model, caps),
+ * not the environment. */
+#define RECORD_SKIP_DECLARED 0x2u
 /* ... then len bytes of message, then the nonce again (8 bytes). */
 
 #define RECORD_MAX (sizeof(struct record_head) + DCTS_MESSAGE_MAX + 8)
@@ -91,9 +101,10 @@ struct child_arg {
     uint64_t nonce;
 };
 
-/* Loads the backend into this case process: its constructors and entry
- * function run here, never in the harness.  Returns the live descriptor,
- * or NULL with the problem in msg. */
+/* Loads the backend into this case process, as the unprivileged user
+ * when the harness runs as root: its constructors and entry function run
+ * here, never in the harness.  Returns the live descriptor, or NULL with
+ * the problem in msg. */
 static const dc_backend *attach_here(const dcts_backend_handle *probed,
                                      char *msg, size_t msglen)
 {
@@ -101,18 +112,12 @@ static const dc_backend *attach_here(const dcts_backend_handle *probed,
     char why[512];
 
     h = *probed;
-    if (h.be)
-        return h.be;                /* the embedded backend: ours */
-    int fd = open(h.path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || dcts_backend_attach_fd(&h, fd, why, sizeof why) != 0) {
+    if (dcts_backend_attach_unprivileged(&h, why, sizeof why) != 0) {
         snprintf(msg, msglen, "ABI-1 (MUST): the entry function returns a "
                  "valid descriptor\n  the case process could not load the "
-                 "backend: %s\n", fd < 0 ? strerror(errno) : why);
-        if (fd >= 0)
-            close(fd);
+                 "backend: %s\n", why);
         return NULL;
     }
-    close(fd);
     return h.be;
 }
 
@@ -141,6 +146,10 @@ static void case_child(void *arg, int res_fd)
     struct record_head h;
     size_t len = strnlen(msg, sizeof msg - 1);
     memset(&h, 0, sizeof h);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;                               /* what ended, reaped */
+    if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+        h.flags |= RECORD_NO_DESCENDANTS;
     memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
     h.nonce = a->nonce;
     h.status = (uint32_t)s;
@@ -157,7 +166,7 @@ static void case_child(void *arg, int res_fd)
 /* Checks a received record; on success *status and the message (msg,
  * *msglen: inside buf) are set, otherwise why says what is wrong. */
 static int parse_record(const char *buf, size_t len, size_t extra,
-                        uint64_t nonce, dcts_status *status,
+                        uint64_t nonce, dcts_status *status, unsigned *flags,
                         const char **msg, size_t *msglen,
                         char *why, size_t whylen)
 {
@@ -201,6 +210,7 @@ static int parse_record(const char *buf, size_t len, size_t extra,
         return -1;
     }
     *status = (dcts_status)h.status;
+    *flags = h.flags;
     *msg = buf + sizeof h;
     *msglen = h.len;
     return 0;
@@ -295,12 +305,18 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
     const char *msg = "";
     size_t msglen = 0;
     char why[160];
+    unsigned flags = 0;
 
     r->ms = (p->end - p->start) * 1000.0;
     r->output = p->capture ? dcts_capture_text(p->capture) : NULL;
     int have = parse_record(p->result, p->result_len, p->result_extra,
-                            s->arg.nonce, &st, &msg, &msglen, why,
+                            s->arg.nonce, &st, &flags, &msg, &msglen, why,
                             sizeof why) == 0;
+    /* Every process the case started is killed and reaped now; the scan
+     * is skipped only when the case process left none (and said so). */
+    if (!have || !(flags & RECORD_NO_DESCENDANTS) || p->timed_out ||
+        !WIFEXITED(p->wstatus))
+        dcts_proc_sweep();
 
     if (p->timed_out) {
         r->status = DCTS_TIMEOUT;

@@ -339,7 +339,7 @@ static dcts_result results[NCASES] = {
 };
 static const dcts_suite suite = { "eng", "build/backends/eng.so", results,
                                   "eng 1.2 | epoll" };
-static const dcts_report rep = { case_ptrs, NCASES, &suite, 1 };
+static const dcts_report rep = { case_ptrs, NCASES, &suite, 1, NULL };
 
 static void counts(void **state)
 {

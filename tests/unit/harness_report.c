@@ -54,8 +54,8 @@ static const dcts_suite suites[] = {
       "engine\x1b[0m <&> |x|" },
 };
 
-static const dcts_report rep2 = { case_ptrs, NCASES, suites, 2 };
-static const dcts_report rep1 = { case_ptrs, NCASES, suites + 1, 1 };
+static const dcts_report rep2 = { case_ptrs, NCASES, suites, 2, NULL };
+static const dcts_report rep1 = { case_ptrs, NCASES, suites + 1, 1, NULL };
 
 static void summaries(void **state)
 {
@@ -72,7 +72,7 @@ static void summaries(void **state)
     assert_true(dcts_counts_ok(&c));
 
     assert_false(dcts_report_ok(&rep2));
-    dcts_report only_good = { case_ptrs, NCASES, suites, 1 };
+    dcts_report only_good = { case_ptrs, NCASES, suites, 1, NULL };
     assert_true(dcts_report_ok(&only_good));
 
     /* An out-of-range status is never counted as a pass. */
