@@ -18,7 +18,7 @@
 static void need_fds(dcts_t *t, int n)
 {
     if (t->be->fd_limit > 0 && t->be->fd_limit < n)
-        SKIP("needs fds up to %d; the backend declares fd_limit %d", n,
+        SKIP_DECLARED("needs fds up to %d; the backend declares fd_limit %d", n,
              t->be->fd_limit);
     dcts_need_nofile(t, n);
 }

@@ -16,9 +16,7 @@
  * dup2 would silently close whatever the process holds there. */
 static int move_to_free_fd(dcts_t *t, int fd, int target)
 {
-    if (dcts_fd_is_open(target))
-        SKIP("fd %d is already open in this process; cannot move a "
-             "socket onto it", target);
+    dcts_need_free_fd(t, target);
     return dcts_move_fd(t, fd, target);
 }
 
@@ -136,7 +134,7 @@ static void fd_limit_boundary(dcts_t *t)
     const int limit = t->be->fd_limit;
 
     if (limit <= 0)
-        SKIP("the backend declares no fd limit (fd_limit 0); lim-fd-1100 "
+        SKIP_DECLARED("the backend declares no fd limit (fd_limit 0); lim-fd-1100 "
              "covers a high fd");
     dcts_need_nofile(t, (long)limit + 1);
     dcts_probe *at = readable_probe_at(t, "AT", limit);

@@ -144,7 +144,7 @@ static void ten_thousand_idle_ten_active(dcts_t *t)
     if (t->be->fd_limit > 0 && limit < idle + ACTIVE)
         idle = limit - ACTIVE;
     if (idle < 100)
-        SKIP("the backend's fd_limit %d leaves room for only %d idle fds",
+        SKIP_DECLARED("the backend's fd_limit %d leaves room for only %d idle fds",
              t->be->fd_limit, idle);
     int n = idle + ACTIVE;
     dcts_need_nofile(t, n + HEADROOM);
@@ -178,6 +178,11 @@ static long nofile_hard_limit(void)
 {
     struct rlimit rl;
 
+    /* As measured before the backend ran (dcts.h), when it was. */
+    if (dcts_env_before.measured) {
+        long hard = dcts_env_before.nofile_hard;
+        return hard < 0 || hard > MANY_WANTED * 2L ? MANY_WANTED * 2L : hard;
+    }
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         return 0;
     if (rl.rlim_max == RLIM_INFINITY || rl.rlim_max > (rlim_t)MANY_WANTED * 2)
@@ -220,7 +225,7 @@ static void tens_of_thousands(dcts_t *t)
     int n = room < MANY_WANTED ? (int)room : MANY_WANTED;
 
     if (t->be->fd_limit > 0 && t->be->fd_limit < MANY_FLOOR + HEADROOM)
-        SKIP("needs fds up to %d; the backend declares fd_limit %d",
+        SKIP_DECLARED("needs fds up to %d; the backend declares fd_limit %d",
              MANY_FLOOR + HEADROOM, t->be->fd_limit);
     if (n < MANY_FLOOR)
         SKIP("needs %d file descriptors; RLIMIT_NOFILE's hard limit allows "

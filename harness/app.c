@@ -233,6 +233,22 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         }
     }
     rc = dcts_report_ok(&rep) ? 0 : 1;
+    if (opt->strict) {
+        /* Proof that every case ran: a SKIP the environment caused fails
+         * the run (one the backend's declaration caused does not). */
+        size_t env_skips = 0;
+        for (size_t b = 0; b < nb; b++) {
+            dcts_counts c;
+            dcts_count_results(suites[b].results, n, &c);
+            env_skips += c.env_skips;
+        }
+        if (env_skips) {
+            fprintf(stderr, PROG ": --strict: %zu case%s skipped because of "
+                    "the environment\n", env_skips, env_skips == 1 ? " was"
+                    : "s were");
+            rc = 1;
+        }
+    }
 
 done:
     dcts_outfile_discard(&report_file);     /* no report: no file */

@@ -28,6 +28,7 @@ void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c)
         /* Anything out of range counts as a failure, never as a pass. */
         c->n[s < DCTS_NSTATUS ? s : DCTS_FAIL]++;
         c->total++;
+        c->env_skips += r[i].status == DCTS_SKIP && !r[i].skip_declared;
         if (r[i].expect != NULL && r[i].expect->result != DCTS_PASS)
             c->expected++;
         switch (dcts_expect_verdict(r[i].status, r[i].expect)) {

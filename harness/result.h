@@ -22,6 +22,8 @@ typedef struct dcts_result {
                              * NULL when it printed nothing */
     const struct dcts_expectation *expect;  /* --expect's line for this
                              * backend and case (expect.h), or NULL */
+    int skip_declared;      /* a SKIP the backend's declaration caused;
+                             * 0: the environment caused it */
 } dcts_result;
 
 typedef struct dcts_counts {
@@ -33,6 +35,7 @@ typedef struct dcts_counts {
     size_t xpass;           /* expected a gap, passed */
     size_t mismatched;      /* expected one result, got another */
     size_t failing;         /* results that fail the run, all counted */
+    size_t env_skips;       /* SKIPs the environment caused (--strict) */
 } dcts_counts;
 
 void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);

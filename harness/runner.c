@@ -109,16 +109,23 @@ static const dc_backend *attach_here(const dcts_backend_handle *probed,
                                      char *msg, size_t msglen)
 {
     static dcts_backend_handle h;   /* this process's own copy */
+    static dc_backend declared;     /* the descriptor, copied */
     char why[512];
 
     h = *probed;
+    /* Before any backend code runs here: the fds a case may need. */
+    dcts_env_measure_fds();
     if (dcts_backend_attach_unprivileged(&h, why, sizeof why) != 0) {
         snprintf(msg, msglen, "ABI-1 (MUST): the entry function returns a "
                  "valid descriptor\n  the case process could not load the "
                  "backend: %s\n", why);
         return NULL;
     }
-    return h.be;
+    /* The cases read the declaration from a copy taken now, checked
+     * against the probed one: a backend that rewrites its descriptor
+     * later cannot change what it declared (fd_limit, model, caps). */
+    memcpy(&declared, h.be, sizeof declared);
+    return &declared;
 }
 
 /* The body of a case process. */
@@ -153,6 +160,8 @@ static void case_child(void *arg, int res_fd)
     memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
     h.nonce = a->nonce;
     h.status = (uint32_t)s;
+    if (s == DCTS_SKIP && dcts_skip_is_declared())
+        h.flags |= RECORD_SKIP_DECLARED;
     h.len = (uint32_t)len;
     if (write_all(res_fd, &h, sizeof h) != 0 ||
         write_all(res_fd, msg, len) != 0 ||
@@ -365,6 +374,12 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
         st = DCTS_FAIL;         /* only a SHOULD case can merely warn */
     r->status = st;
     dcts_buf b = DCTS_BUF_INIT;
+    if (st == DCTS_SKIP) {
+        /* Which kind of SKIP, first: --strict fails on the second. */
+        r->skip_declared = (flags & RECORD_SKIP_DECLARED) != 0;
+        dcts_buf_puts(&b, r->skip_declared ? "the backend's declaration: "
+                                           : "the environment: ");
+    }
     dcts_buf_add(&b, msg, msglen);
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] == '\0')
@@ -401,6 +416,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
     dcts_backend_handle h = *be;
     char why[512];
 
+    dcts_env_measure_fds();
     /* --no-fork gives up the isolation on purpose (a debugger wants one
      * process): the backend is loaded here, and says so. */
     if (dcts_backend_attach(&h, why, sizeof why) != 0) {
@@ -440,6 +456,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
         }
         msg[DCTS_MESSAGE_MAX - 1] = '\0';
         out[i].status = s;
+        out[i].skip_declared = s == DCTS_SKIP && dcts_skip_is_declared();
         out[i].message = dcts_xstrdup(msg);
         out[i].output = NULL;
         free(hint);
@@ -507,6 +524,9 @@ int dcts_run_cases(const dcts_case *const *cases, size_t n,
     memset(out, 0, sizeof *out * n);
     if (n == 0)
         return 0;
+    /* The facts the skip conditions read, before any backend code runs
+     * (the case processes inherit them). */
+    dcts_env_measure();
     if (opt->no_fork) {
         run_in_process(cases, n, be, opt, out);
         return 0;
