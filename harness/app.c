@@ -6,6 +6,7 @@
 #include "bench.h"
 #include "catalog.h"
 #include "expect.h"
+#include "guard.h"
 #include "loader.h"
 #include "options.h"
 #include "outfile.h"
@@ -169,10 +170,8 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     }
     if (load_expectations(opt, &expected) != 0)
         goto done;
-    if (!opt->no_fork) {
+    if (!opt->no_fork)
         dcts_signals_install();
-        dcts_proc_become_reaper();
-    }
     note = choose_privileges(opt, note_buf, sizeof note_buf);
     /* The report's file exists (as a temporary) before any backend is
      * probed: where it goes is settled while only our code has run. */
@@ -184,6 +183,18 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         }
         out = report_file.f;
     }
+    /* A backend running as our user could stop or kill the harness: a
+     * guardian process watches it (guard.h). */
+    if (!opt->no_fork && note) {
+        int guarded = dcts_guard(&report_file);
+        if (guarded >= 0) {
+            rc = guarded;               /* the guardian: the harness ended */
+            out = stdout;
+            goto done;
+        }
+    }
+    if (!opt->no_fork)
+        dcts_proc_become_reaper();      /* (not inherited: after the fork) */
     if (load_all(opt, embedded, hs, nb) != 0 ||
         check_expected_backends(&expected, hs, nb) != 0)
         goto done;
