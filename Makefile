@@ -10,8 +10,8 @@
 #                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
 #   make bench-instructions   the same workload under callgrind: user-space
 #                   instructions per event, exact and repeatable
-#   make install    PREFIX=/usr/local DESTDIR=... (binary, header, pkg-config,
-#                   bundled backends)
+#   make install    PREFIX=/usr/local DESTDIR=... (binary, stripped; header,
+#                   pkg-config, bundled backends)
 #   make clean
 #
 # Every backend is a directory under backends/ (except common/ and mutants/);
@@ -23,6 +23,9 @@
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
+# The installed binary is stripped (a backend gains nothing from reading
+# the harness's symbols); build/dispatch-cts keeps its debug info.
+STRIP   ?= strip
 BUILD   ?= build
 VERSION := 1.0.0
 PREFIX  ?= /usr/local
@@ -129,7 +132,7 @@ check:
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/include \
 	    $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends $(DESTDIR)$(PREFIX)/lib/pkgconfig
-	install -m 755 $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
+	install -m 755 -s --strip-program=$(STRIP) $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
 	install -m 644 spec/dispatch_context.h $(DESTDIR)$(PREFIX)/include/dispatch_context.h
 	install -m 644 $(BACKEND_SO) $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
