@@ -3,7 +3,8 @@
  *
  * Every piece of backend code the harness runs (probing a backend's entry
  * function, running a case) runs in a forked child set up by
- * dcts_proc_spawn: its own process group, default signal dispositions
+ * dcts_proc_spawn: killed when the harness dies (PR_SET_PDEATHSIG), a
+ * child subreaper itself, its own process group, default signal dispositions
  * (but SIGPIPE ignored: cases write to closed peers on purpose and want
  * EPIPE) and an empty signal mask, no core dumps, stdin from /dev/null, stdout and
  * stderr into a capture pipe (or /dev/null), every other descriptor
@@ -14,7 +15,8 @@
  * handler that spawn installs, reading what arrived, killing the process group of a
  * child past its deadline, and reaping children that ended (after killing
  * whatever is left of their process group, while the zombie still pins
- * the group id).
+ * the group id; when a child's pipes stay open after it ended, whatever
+ * it left behind holding them is swept at once).
  *
  * Interrupts: after dcts_signals_install(), SIGINT, SIGTERM and SIGHUP
  * are caught; like SIGCHLD they wake dcts_proc_step up through the
