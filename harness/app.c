@@ -17,7 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <pwd.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -115,7 +115,8 @@ static void mark_not_run(dcts_result *r, size_t n, int sig)
         }
 }
 
-/* Who the case processes run as.  As root they give up root (proc.h),
+/* Who the case processes run as.  As root each gives up root for a uid
+ * of its own (proc.h),
  * unless --keep-privileges; the report says when they did not.  Returns
  * the report's note, or NULL. */
 static const char *choose_privileges(const dcts_options *opt, char *buf,
@@ -138,9 +139,8 @@ static const char *choose_privileges(const dcts_options *opt, char *buf,
                  "root");
         return buf;
     }
-    const struct passwd *pw = getpwnam("nobody");
-    dcts_proc_drop_privileges_to(pw ? pw->pw_uid : 65534,
-                                 pw ? pw->pw_gid : 65534);
+    const struct group *gr = getgrnam("nogroup");
+    dcts_proc_drop_privileges_to(gr ? gr->gr_gid : 65534);
     return NULL;
 }
 

@@ -397,14 +397,12 @@ size_t dcts_proc_sweep_all(void)
 
 static struct {
     int on;
-    uid_t uid;
     gid_t gid;
 } drop;
 
-void dcts_proc_drop_privileges_to(uid_t uid, gid_t gid)
+void dcts_proc_drop_privileges_to(gid_t gid)
 {
     drop.on = 1;
-    drop.uid = uid;
     drop.gid = gid;
 }
 
@@ -417,11 +415,11 @@ int dcts_proc_drop_privileges(char *err, size_t errlen)
 {
     if (!drop.on)
         return 0;
+    uid_t uid = (uid_t)(DCTS_UID_BASE + (unsigned)getpid());
     if (setgroups(0, NULL) != 0 || setresgid(drop.gid, drop.gid, drop.gid) ||
-        setresuid(drop.uid, drop.uid, drop.uid) != 0 ||
-        getuid() != drop.uid || geteuid() != drop.uid) {
-        snprintf(err, errlen, "cannot drop privileges to uid %ld, gid %ld: "
-                 "%s", (long)drop.uid, (long)drop.gid, strerror(errno));
+        setresuid(uid, uid, uid) != 0 || getuid() != uid || geteuid() != uid) {
+        snprintf(err, errlen, "cannot drop privileges to uid %lu, gid %ld: "
+                 "%s", (unsigned long)uid, (long)drop.gid, strerror(errno));
         return -1;
     }
     /* No way back up (setuid programs), and the process's own /proc

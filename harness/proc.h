@@ -112,13 +112,18 @@ void dcts_proc_become_reaper(void);
 size_t dcts_proc_sweep(void);
 size_t dcts_proc_sweep_all(void);
 
-/* Privileges: after dcts_proc_drop_privileges_to(uid, gid), a child that
+/* Privileges: after dcts_proc_drop_privileges_to(gid), a child that
  * calls dcts_proc_drop_privileges() (before any backend code runs) takes
- * that uid and gid and no supplementary groups, and can never regain
- * more (PR_SET_NO_NEW_PRIVS).  Without the first call it does nothing.
- * Returns 0, or -1 with the problem in err: the child must then not run
- * backend code. */
-void dcts_proc_drop_privileges_to(uid_t uid, gid_t gid);
+ * a uid of its own, DCTS_UID_BASE + its pid (no user has it: unique on
+ * the machine while the process lives, inherited by all it starts), that
+ * gid and no supplementary groups, and can never regain more
+ * (PR_SET_NO_NEW_PRIVS).  It can then signal, trace or read no process
+ * but its own descendants: not the harness, not another case, and a
+ * kill(-1, ...) reaches nothing else.  Without the first call it does
+ * nothing.  Returns 0, or -1 with the problem in err: the child must then
+ * not run backend code. */
+#define DCTS_UID_BASE 0x40000000u
+void dcts_proc_drop_privileges_to(gid_t gid);
 int dcts_proc_drop_privileges(char *err, size_t errlen);
 /* True after dcts_proc_drop_privileges_to. */
 int dcts_proc_dropping(void);

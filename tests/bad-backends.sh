@@ -246,7 +246,7 @@ else
   has "rogue group-kill" "$tmp/r.out" 'status: CRASH'
 
   # Signals at the harness: as root they cannot reach it (the case
-  # processes run as nobody); with --keep-privileges (or not root) the
+  # processes run as uids of their own); with --keep-privileges (or not root) the
   # guardian continues a stopped harness, and when the harness is killed
   # leaves no process and no report file behind.
   rogue stop-parent 1 5 "${ABI[@]}" --format tap
