@@ -51,6 +51,9 @@ static void say_filters(const dcts_options *opt)
     fprintf(stderr, " (see --list)\n");
 }
 
+/* Probes every backend.  Returns 0; -1 when one cannot be used (said
+ * on stderr); 1 when interrupted: then every backend not probed yet is
+ * labelled by its path, so that the report can still name it. */
 static int load_all(const dcts_options *opt,
                     const dc_backend *(*embedded)(void),
                     dcts_backend_handle *hs, size_t nb)
@@ -61,9 +64,15 @@ static int load_all(const dcts_options *opt,
             ? dcts_load_backend(opt->backends[i], opt->timeout_scale, &hs[i],
                                 err, sizeof err)
             : dcts_use_embedded(embedded, &hs[i], err, sizeof err);
+        if (rc != 0 && dcts_signals_caught()) {
+            for (size_t k = i; k < nb; k++) {
+                hs[k].path = dcts_xstrdup(opt->backends[k]);
+                hs[k].label = dcts_xstrdup(opt->backends[k]);
+            }
+            dcts_label_backends(hs, i);
+            return 1;
+        }
         if (rc != 0) {
-            if (dcts_signals_caught())
-                return -1;
             fprintf(stderr, PROG ": cannot use backend %s\n", err);
             return -1;
         }
@@ -195,15 +204,16 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     }
     if (!opt->no_fork)
         dcts_proc_become_reaper();      /* (not inherited: after the fork) */
-    if (load_all(opt, embedded, hs, nb) != 0 ||
-        check_expected_backends(&expected, hs, nb) != 0)
+    int loaded = load_all(opt, embedded, hs, nb);
+    if (loaded < 0 || (loaded == 0 &&
+                       check_expected_backends(&expected, hs, nb) != 0))
         goto done;
 
     results = dcts_xmalloc(sizeof *results * n * nb);
     memset(results, 0, sizeof *results * n * nb);
     suites = dcts_xmalloc(sizeof *suites * nb);
     int progress = !opt->no_fork && isatty(2);
-    int interrupted = 0;
+    int interrupted = loaded == 1;      /* while probing: nothing runs */
     for (size_t b = 0; b < nb; b++) {
         if (!interrupted && dcts_run_cases(cases, n, &hs[b], opt, progress,
                                            results + b * n) != 0)

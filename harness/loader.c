@@ -277,6 +277,7 @@ static int probe(const char *path, double scale, dcts_backend_info *info,
     }
     free(rep);
     dcts_proc_release(&p);
+    dcts_proc_sweep();      /* what a constructor started: gone with it */
     return rc;
 }
 
