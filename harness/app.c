@@ -167,7 +167,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     FILE *out = stdout;
     char err[1024], note_buf[512];
     const char *note = NULL;
-    int rc = 2;
+    int rc = 2, guarded = DCTS_UNGUARDED;
 
     memset(hs, 0, sizeof *hs * nb);
     if (n == 0) {
@@ -195,7 +195,7 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     /* A backend running as our user could stop or kill the harness: a
      * guardian process watches it (guard.h). */
     if (!opt->no_fork && note) {
-        int guarded = dcts_guard(&report_file);
+        guarded = dcts_guard(&report_file);
         if (guarded >= 0) {
             rc = guarded;               /* the guardian: the harness ended */
             out = stdout;
@@ -286,6 +286,8 @@ done:
         dcts_proc_sweep_all();          /* no process of the run remains */
     /* Interrupted: dies of the signal (a shell sees 130 or 143). */
     dcts_signals_restore();
+    if (guarded == DCTS_GUARDED)
+        dcts_guarded_exit(rc);          /* the caller is the guardian's */
     return rc;
 }
 

@@ -31,10 +31,10 @@ int dcts_guard(dcts_outfile *report_file)
         fprintf(stderr, "dispatch-cts: no guardian process (fork: %s): a "
                 "backend that stops or kills the harness is not caught\n",
                 strerror(errno));
-        return -1;
+        return DCTS_UNGUARDED;
     }
     if (harness == 0)
-        return -1;
+        return DCTS_GUARDED;
 
     /* The guardian.  Its handlers (no SA_RESTART) interrupt waitpid. */
     struct sigaction sa, old[N_FORWARDED];
@@ -86,4 +86,15 @@ int dcts_guard(dcts_outfile *report_file)
             "a backend?): no report; every process of the run was killed\n",
             dcts_signal_name(sig, name, sizeof name));
     return 128 + sig;
+}
+
+void dcts_guarded_exit(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "dispatch-cts: cannot write to standard output: "
+                "%s\n", strerror(errno));
+        rc = 2;
+    }
+    fflush(stderr);
+    _exit(rc);
 }

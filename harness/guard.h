@@ -17,10 +17,18 @@
 
 #include "outfile.h"
 
-/* Returns -1 in the harness (or when forking failed: then there is no
- * guardian, which is said on stderr); in the guardian, once the harness
- * ended, the exit status dcts_main should return (or it dies of the
- * interrupting signal the harness died of). */
+/* Returns DCTS_GUARDED in the harness, which must then end its process
+ * itself when it is done (dcts_guarded_exit): whoever called dcts_main
+ * is the guardian's, not its own; DCTS_UNGUARDED when forking failed
+ * (said on stderr); in the guardian, once the harness ended, the exit
+ * status dcts_main should return (or it dies of the interrupting signal
+ * the harness died of). */
+#define DCTS_GUARDED (-1)
+#define DCTS_UNGUARDED (-2)
 int dcts_guard(dcts_outfile *report_file);
+
+/* Ends the guarded harness with status rc, after flushing stdout (a
+ * failure to write it is status 2, as in dcts_main). */
+__attribute__((noreturn)) void dcts_guarded_exit(int rc);
 
 #endif /* DCTS_GUARD_H */
