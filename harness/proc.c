@@ -291,10 +291,7 @@ static void know(pid_t pid)
 {
     if (nknown == known_cap) {
         known_cap = known_cap ? 2 * known_cap : 16;
-        pid_t *k = realloc(known, sizeof *known * known_cap);
-        if (!k)
-            abort();
-        known = k;
+        known = dcts_xrealloc(known, sizeof *known * known_cap);
     }
     known[nknown++] = pid;
 }

@@ -116,9 +116,10 @@ static const dc_backend *attach_here(const dcts_backend_handle *probed,
     /* Before any backend code runs here: the fds a case may need. */
     dcts_env_measure_fds();
     if (dcts_backend_attach_unprivileged(&h, why, sizeof why) != 0) {
-        snprintf(msg, msglen, "ABI-1 (MUST): the entry function returns a "
-                 "valid descriptor\n  the case process could not load the "
-                 "backend: %s\n", why);
+        const dcts_clause *abi = dcts_find_clause("ABI-1");
+        snprintf(msg, msglen, "%s (%s): %s\n  the case process could not "
+                 "load the backend: %s\n", abi ? abi->id : "ABI-1",
+                 abi ? abi->level : "MUST", abi ? abi->text : "", why);
         return NULL;
     }
     /* The cases read the declaration from a copy taken now, checked
