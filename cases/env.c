@@ -49,7 +49,10 @@ void dcts_env_measure_fds(void)
         if (de->d_name[0] < '0' || de->d_name[0] > '9')
             continue;
         int fd = atoi(de->d_name);
-        if (fd == own)
+        /* Listed but not ours to use (a memory checker's own fds, which
+         * it hides from fcntl and dup2): not open, as dcts_fd_is_open
+         * sees it. */
+        if (fd == own || !dcts_fd_is_open(fd))
             continue;
         if (fd < DCTS_ENV_FDS)
             e->open_fd[fd / 8] |= (unsigned char)(1u << (fd % 8));
