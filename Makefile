@@ -37,6 +37,9 @@
 # Cases are every cases/*.c; the harness is every harness/*.c.
 
 CC      ?= cc
+# The installed binary is stripped (a backend gains nothing from reading
+# the harness's symbols); build/dispatch-cts keeps its debug info.
+STRIP   ?= strip
 BUILD   ?= build
 VERSION := 1.0.0
 PREFIX  ?= /usr/local
@@ -214,7 +217,7 @@ install: all $(BUILD)/dispatch-cts.1
 	    $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends $(DESTDIR)$(PREFIX)/lib/pkgconfig \
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions
-	install -m 755 -s $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
+	install -m 755 -s --strip-program=$(STRIP) $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
 	install -m 644 spec/dispatch_context.h $(DESTDIR)$(PREFIX)/include/dispatch_context.h
 	install -m 644 $(BACKEND_SO) $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \

@@ -71,7 +71,8 @@ const dcts_clause *dcts_find_clause(const char *id);
 /* ---- running one case in the current process ----------------------------- */
 
 typedef enum {
-    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH
+    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH,
+    DCTS_NOTRUN         /* the harness only: the run was interrupted first */
 } dcts_status;
 
 const char *dcts_status_name(dcts_status s);   /* "PASS", "FAIL", ... */
@@ -116,6 +117,41 @@ void dcts_harness_skip(dcts_t *t, const char *fmt, ...);
 /* The case's preparation needs cond; SKIPs (dcts_harness_skip) if not. */
 #define NEED(cond, ...)                                                    \
     do { if (!(cond)) dcts_harness_skip(t, __VA_ARGS__); } while (0)
+/* A SKIP that follows from what the backend declares (fd_limit, event
+ * model, caps), reported apart from one the environment causes (SKIP). */
+__attribute__((noreturn, format(printf, 2, 3)))
+void dcts_skip_declared(dcts_t *t, const char *fmt, ...);
+#define SKIP_DECLARED(...) dcts_skip_declared(t, __VA_ARGS__)
+/* True when the last case run here ended with SKIP_DECLARED. */
+int dcts_skip_is_declared(void);
+
+/* ---- the environment, as it was before the backend ran ------------------
+ * Skip conditions read these facts, measured before any backend code ran
+ * (the RLIMIT_NOFILE limits and where socat is: by the harness at start;
+ * the open fds: in the case process before it loads the backend), never
+ * the process as the backend left it: a backend that lowers a limit,
+ * empties PATH or takes fd numbers cannot turn a FAIL into a SKIP.  When
+ * the environment was fine and the backend spoiled it, the case FAILs and
+ * says what the backend changed. */
+#define DCTS_ENV_FDS 2048       /* fds below this are recorded one by one */
+typedef struct dcts_env {
+    int measured;
+    long nofile_soft, nofile_hard;      /* -1: unlimited */
+    char socat[4096];                   /* "" when socat is not on PATH */
+    int fds_measured;
+    unsigned char open_fd[DCTS_ENV_FDS / 8];
+    int open_above;                     /* an fd >= DCTS_ENV_FDS was open */
+} dcts_env;
+extern dcts_env dcts_env_before;
+/* Measures the limits and looks for socat (into dcts_env_before). */
+void dcts_env_measure(void);
+/* Records which fds are open now (into dcts_env_before). */
+void dcts_env_measure_fds(void);
+/* True when fd was open before the backend was loaded. */
+int dcts_env_fd_was_open(int fd);
+/* SKIPs when number fd was taken before the backend was loaded; FAILs
+ * when it was free then and is taken now. */
+void dcts_need_free_fd(dcts_t *t, int fd);
 /* expr must return 0; otherwise the failure names expr and its value. */
 #define OK(expr)                                                           \
     do { long dcts_rc_ = (long)(expr);                                     \

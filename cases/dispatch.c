@@ -668,7 +668,7 @@ static void churned_registry_finds_every_member(dcts_t *t)
     int n = room == INT_MAX || room / 2 - 8 > CHURN_MAX ? CHURN_MAX
                                                         : room / 2 - 8;
     if (n < 16)
-        SKIP("the backend's fd_limit leaves room for only %d targets",
+        SKIP_DECLARED("the backend's fd_limit leaves room for only %d targets",
              n < 0 ? 0 : n);
     dcts_probe *p[CHURN_MAX];
     int live[CHURN_MAX];

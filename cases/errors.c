@@ -492,7 +492,7 @@ static void handler_gets_raiser_after_registry_moves(dcts_t *t)
     if (grow > GROWERS_MAX)
         grow = GROWERS_MAX;
     if (grow < 8)
-        SKIP("the backend's fd_limit leaves room for only %d more targets",
+        SKIP_DECLARED("the backend's fd_limit leaves room for only %d more targets",
              grow < 0 ? 0 : grow);
     dcts_probe *p[5];
     raisers(t, p, 5, 0);

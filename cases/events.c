@@ -686,7 +686,7 @@ static void compare_with_kernel(dcts_t *t, int interest)
 static void skip_unless_poll_model(dcts_t *t)
 {
     if (!is_poll_model(t))
-        SKIP("EVT-9 applies to the poll and epoll models; this backend "
+        SKIP_DECLARED("EVT-9 applies to the poll and epoll models; this backend "
              "declares the %s", model_name(t));
 }
 

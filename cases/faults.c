@@ -422,7 +422,7 @@ static void growth_under_enomem(dcts_t *t)
     dcts_probe *p[GROWTH_MAX];
 
     if (count < 16)
-        SKIP("the backend's fd_limit leaves room for only %d targets",
+        SKIP_DECLARED("the backend's fd_limit leaves room for only %d targets",
              count < 0 ? 0 : count);
     dcts_need_alloc_injection(t);
     for (int i = 0; i < count; i++) {
@@ -501,13 +501,22 @@ static void exhaust_fds(dcts_t *t, fd_fill *fill)
     struct rlimit rl;
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         SKIP("getrlimit(RLIMIT_NOFILE): %s", strerror(errno));
-    if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < FD_LIMIT)
-        SKIP("RLIMIT_NOFILE is %llu already, below the %d this case sets",
-             (unsigned long long)rl.rlim_cur, FD_LIMIT);
+    /* The limit before the backend ran decides a SKIP (dcts.h). */
+    long before = dcts_env_before.measured ? dcts_env_before.nofile_soft
+                  : rl.rlim_cur == RLIM_INFINITY ? -1 : (long)rl.rlim_cur;
+    if (before >= 0 && before < FD_LIMIT)
+        SKIP("RLIMIT_NOFILE is %ld already, below the %d this case sets",
+             before, FD_LIMIT);
     rl.rlim_cur = FD_LIMIT;
-    if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+    if (setrlimit(RLIMIT_NOFILE, &rl) != 0) {
+        CHECK(!dcts_env_before.measured, "cannot set RLIMIT_NOFILE to %d: "
+              "%s; its hard limit was %ld before the backend was loaded, "
+              "and the backend lowered it (a SKIP is for the environment, "
+              "not for what the backend did)", FD_LIMIT, strerror(errno),
+              dcts_env_before.nofile_hard);
         SKIP("cannot lower RLIMIT_NOFILE to %d: %s", FD_LIMIT,
              strerror(errno));
+    }
     for (fill->n = 0;;) {
         int fd = fcntl(0, F_DUPFD_CLOEXEC, 0);
         if (fd < 0) {

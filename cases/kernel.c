@@ -121,14 +121,28 @@ void dcts_close_keep_number(dcts_t *t, int fd)
 
 void dcts_need_nofile(dcts_t *t, long n)
 {
+    const dcts_env *e = &dcts_env_before;
     struct rlimit rl;
+
+    /* The environment, as measured before the backend ran, decides a
+     * SKIP; what the backend changed since is its own doing. */
+    if (e->measured && e->nofile_hard >= 0 && e->nofile_hard < n)
+        dcts_skip(t, "needs %ld file descriptors; RLIMIT_NOFILE hard limit "
+                  "is %ld", n, e->nofile_hard);
     if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
         dcts_skip(t, "getrlimit(RLIMIT_NOFILE) failed: %s", strerror(errno));
     if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur >= (rlim_t)n)
         return;
-    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)n)
+    if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < (rlim_t)n) {
+        if (e->measured)
+            dcts_fail(t, "needs %ld file descriptors: RLIMIT_NOFILE's hard "
+                      "limit was %ld before the backend was loaded, the "
+                      "backend lowered it to %llu (a SKIP is for the "
+                      "environment, not for what the backend did)", n,
+                      e->nofile_hard, (unsigned long long)rl.rlim_max);
         dcts_skip(t, "needs %ld file descriptors; RLIMIT_NOFILE hard limit "
                   "is %llu", n, (unsigned long long)rl.rlim_max);
+    }
     rl.rlim_cur = (rlim_t)n;
     if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
         dcts_skip(t, "cannot raise RLIMIT_NOFILE to %ld: %s", n,
@@ -184,7 +198,7 @@ void dcts_need_fd_room(dcts_t *t, int n)
     int room = dcts_fd_room(t);
 
     if (room < n)
-        dcts_skip(t, "needs %d more fds below the backend's fd_limit %d; "
+        dcts_skip_declared(t, "needs %d more fds below the backend's fd_limit %d; "
                   "only %d are free there (keeping %d for the backend's own)",
                   n, t->be->fd_limit, room, BACKEND_FD_RESERVE);
     dcts_need_nofile(t, (long)n + 256);

@@ -64,11 +64,31 @@ void dcts_harness_skip(dcts_t *t, const char *fmt, ...)
     END_CASE(DCTS_SKIP, fmt);
 }
 
+static int skip_declared;
+
+void dcts_skip_declared(dcts_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vformat(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);
+    va_end(ap);
+    dcts_rt.outcome = DCTS_SKIP;
+    skip_declared = 1;
+    (void)t;
+    longjmp(case_exit, 1);
+}
+
+int dcts_skip_is_declared(void)
+{
+    return skip_declared && dcts_rt.outcome == DCTS_SKIP;
+}
+
 const char *dcts_status_name(dcts_status s)
 {
     static const char *const names[] = {
         [DCTS_PASS] = "PASS", [DCTS_FAIL] = "FAIL", [DCTS_WARN] = "WARN",
         [DCTS_SKIP] = "SKIP", [DCTS_TIMEOUT] = "TIMEOUT", [DCTS_CRASH] = "CRASH",
+        [DCTS_NOTRUN] = "NOTRUN",
     };
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
@@ -221,6 +241,7 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
     static dcts_t t;            /* static: it must survive the longjmp */
 
     memset(&t, 0, sizeof t);
+    skip_declared = 0;
     t.c = c;
     t.be = be;
     t.scale = timeout_scale > 0 ? timeout_scale : 1.0;

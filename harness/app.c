@@ -6,8 +6,10 @@
 #include "bench.h"
 #include "catalog.h"
 #include "expect.h"
+#include "guard.h"
 #include "loader.h"
 #include "options.h"
+#include "outfile.h"
 #include "proc.h"
 #include "python_target.h"
 #include "report.h"
@@ -16,6 +18,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -71,6 +74,9 @@ static int selects_some(const dcts_options *opt)
     return opt->nfilters || opt->nexcludes || opt->nshards;
 }
 
+/* Probes every backend.  Returns 0; -1 when one cannot be used (said
+ * on stderr); 1 when interrupted: then every backend not probed yet is
+ * labelled by its path, so that the report can still name it. */
 static int load_all(const dcts_options *opt,
                     const dc_backend *(*embedded)(void),
                     dcts_backend_handle *hs, size_t nb)
@@ -84,12 +90,19 @@ static int load_all(const dcts_options *opt,
             ? dcts_load_backend(py ? py : opt->backends[i], opt->timeout_scale,
                                 &hs[i], err, sizeof err)
             : dcts_use_embedded(embedded, &hs[i], err, sizeof err);
+        if (rc != 0 && dcts_signals_caught()) {
+            for (size_t k = i; k < nb; k++) {
+                hs[k].path = dcts_xstrdup(opt->backends[k]);
+                hs[k].label = dcts_xstrdup(opt->backends[k]);
+            }
+            dcts_label_backends(hs, i);
+            free(py);
+            return 1;
+        }
         if (py && rc == 0)      /* rerun hints and reports name the spec */
-            free(hs[i].path), hs[i].path = dcts_xstrdup(opt->backends[i]);
+            hs[i].named = dcts_xstrdup(opt->backends[i]);
         free(py);
         if (rc != 0) {
-            if (dcts_signals_caught())
-                return -1;
             fprintf(stderr, PROG ": cannot use backend %s\n", err);
             return -1;
         }
@@ -161,6 +174,51 @@ static int write_expectations(const char *path, const dcts_report *rep)
     return rc;
 }
 
+/* Every result the interrupted run left without one (message NULL: never
+ * started, or killed while running) becomes NOTRUN. */
+static void mark_not_run(dcts_result *r, size_t n, int sig)
+{
+    char name[32];
+    for (size_t i = 0; i < n; i++)
+        if (!r[i].message) {
+            dcts_buf b = DCTS_BUF_INIT;
+            dcts_buf_printf(&b, "not run: the run was interrupted by %s",
+                            dcts_signal_name(sig, name, sizeof name));
+            r[i].status = DCTS_NOTRUN;
+            r[i].ms = 0;
+            r[i].message = dcts_buf_take(&b);
+        }
+}
+
+/* Who the case processes run as.  As root each gives up root for a uid
+ * of its own (proc.h),
+ * unless --keep-privileges; the report says when they did not.  Returns
+ * the report's note, or NULL. */
+static const char *choose_privileges(const dcts_options *opt, char *buf,
+                                     size_t len)
+{
+    if (opt->no_fork) {
+        snprintf(buf, len, "--no-fork: the cases ran in the harness process, "
+                 "without isolation");
+        return buf;
+    }
+    if (geteuid() != 0) {
+        snprintf(buf, len, "the case processes ran as uid %ld, the harness's "
+                 "own (privileges are dropped only when dispatch-cts runs as "
+                 "root): a backend could signal the harness; see "
+                 "docs/THREAT-MODEL.md", (long)geteuid());
+        return buf;
+    }
+    if (opt->keep_privileges) {
+        snprintf(buf, len, "--keep-privileges: the case processes ran as "
+                 "root");
+        return buf;
+    }
+    const struct group *gr = getgrnam("nogroup");
+    dcts_proc_drop_privileges_to(gr ? gr->gr_gid : 65534);
+    return NULL;
+}
+
 static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
 {
     size_t n, nb = opt->nbackends ? opt->nbackends : 1;
@@ -169,8 +227,11 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     dcts_result *results = NULL;
     dcts_suite *suites = NULL;
     dcts_expectations expected = DCTS_EXPECTATIONS_INIT;
+    dcts_outfile report_file = DCTS_OUTFILE_INIT;
     FILE *out = stdout;
-    int rc = 2;
+    char err[1024], note_buf[512];
+    const char *note = NULL;
+    int rc = 2, guarded = DCTS_UNGUARDED;
 
     memset(hs, 0, sizeof *hs * nb);
     time_t started = time(NULL);
@@ -189,36 +250,59 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         goto done;
     if (!opt->no_fork)
         dcts_signals_install();
-    if (load_all(opt, embedded, hs, nb) != 0 ||
-        check_expected_backends(&expected, hs, nb) != 0)
-        goto done;
-    if (output && !(out = fopen(output, "we"))) {
-        fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                output, strerror(errno));
-        out = stdout;
-        goto done;
+    note = choose_privileges(opt, note_buf, sizeof note_buf);
+    /* The report's file exists (as a temporary) before any backend is
+     * probed: where it goes is settled while only our code has run. */
+    if (output) {
+        if (dcts_outfile_open(&report_file, output, err,
+                              sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
+            goto done;
+        }
+        out = report_file.f;
     }
+    /* A backend running as our user could stop or kill the harness: a
+     * guardian process watches it (guard.h). */
+    if (!opt->no_fork && note) {
+        guarded = dcts_guard(&report_file);
+        if (guarded >= 0) {
+            rc = guarded;               /* the guardian: the harness ended */
+            out = stdout;
+            goto done;
+        }
+    }
+    if (!opt->no_fork)
+        dcts_proc_become_reaper();      /* (not inherited: after the fork) */
+    int loaded = load_all(opt, embedded, hs, nb);
+    if (loaded < 0 || (loaded == 0 &&
+                       check_expected_backends(&expected, hs, nb) != 0))
+        goto done;
 
     results = dcts_xmalloc(sizeof *results * n * nb);
     memset(results, 0, sizeof *results * n * nb);
     suites = dcts_xmalloc(sizeof *suites * nb);
     int progress = !opt->no_fork && isatty(2);
+    int interrupted = loaded == 1;      /* while probing: nothing runs */
     for (size_t b = 0; b < nb; b++) {
-        if (dcts_run_cases(cases, n, &hs[b], opt, progress,
-                           results + b * n) != 0)
-            goto done;                  /* interrupted */
+        if (!interrupted && dcts_run_cases(cases, n, &hs[b], opt, progress,
+                                           results + b * n) != 0)
+            interrupted = 1;            /* the rest never runs */
         suites[b].name = hs[b].label;
-        suites[b].source = hs[b].path ? hs[b].path : "(embedded)";
+        suites[b].source = hs[b].named ? hs[b].named
+                           : hs[b].path ? hs[b].path : "(embedded)";
         suites[b].results = results + b * n;
         suites[b].about = hs[b].about;
         for (size_t i = 0; i < n; i++)
             results[b * n + i].expect =
                 dcts_expect_find(&expected, hs[b].label, cases[i]->id);
     }
+    if (interrupted)
+        mark_not_run(results, n * nb, dcts_signals_caught());
 
+    /* Interrupted or not, the report is complete and well-formed. */
     dcts_report rep = {
         .cases = cases, .ncases = n, .suites = suites, .nsuites = nb,
-        .started = started, .timeout_scale = opt->timeout_scale,
+        .note = note, .started = started, .timeout_scale = opt->timeout_scale,
         .shard = opt->shard, .nshards = opt->nshards,
     };
     int colour = opt->format == DCTS_FORMAT_HUMAN && dcts_colour_wanted(out);
@@ -229,11 +313,9 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
         goto done;
     }
     if (out != stdout) {
-        int bad = fclose(out) != 0;
         out = stdout;
-        if (bad) {
-            fprintf(stderr, PROG ": cannot write the report to %s: %s\n",
-                    output, strerror(errno));
+        if (dcts_outfile_commit(&report_file, err, sizeof err) != 0) {
+            fprintf(stderr, PROG ": %s\n", err);
             goto done;
         }
         for (size_t b = 0; b < nb; b++) {
@@ -248,10 +330,25 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
     if (opt->write_expect && write_expectations(opt->write_expect, &rep) != 0)
         goto done;
     rc = dcts_report_ok(&rep) ? 0 : 1;
+    if (opt->strict) {
+        /* Proof that every case ran: a SKIP the environment caused fails
+         * the run (one the backend's declaration caused does not). */
+        size_t env_skips = 0;
+        for (size_t b = 0; b < nb; b++) {
+            dcts_counts c;
+            dcts_count_results(suites[b].results, n, &c);
+            env_skips += c.env_skips;
+        }
+        if (env_skips) {
+            fprintf(stderr, PROG ": --strict: %zu case%s skipped because of "
+                    "the environment\n", env_skips, env_skips == 1 ? " was"
+                    : "s were");
+            rc = 1;
+        }
+    }
 
 done:
-    if (out != stdout)
-        fclose(out);
+    dcts_outfile_discard(&report_file);     /* no report: no file */
     if (results)
         dcts_results_clear(results, n * nb);
     free(results);
@@ -261,7 +358,12 @@ done:
         dcts_unload_backend(&hs[b]);
     free(hs);
     free(cases);
-    dcts_signals_restore();             /* returns unless interrupted */
+    if (!opt->no_fork)
+        dcts_proc_sweep_all();          /* no process of the run remains */
+    /* Interrupted: dies of the signal (a shell sees 130 or 143). */
+    dcts_signals_restore();
+    if (guarded == DCTS_GUARDED)
+        dcts_guarded_exit(rc);          /* the caller is the guardian's */
     return rc;
 }
 

@@ -125,6 +125,14 @@ static int load_backends(bench *b, const dc_backend *(*embedded)(void))
         }
     }
     dcts_label_backends(b->hs, b->nb);
+    /* The bench measures the backends in this process (it is not a
+     * conformance run): each is loaded here once it passed the probe. */
+    for (size_t i = 0; i < b->nb; i++)
+        if (dcts_backend_attach(&b->hs[i], err, sizeof err) != 0) {
+            fprintf(stderr, PROG ": cannot use backend %s: %s\n",
+                    b->hs[i].path, err);
+            return -1;
+        }
     /* The loader's probes are over: its SIGCHLD watch and wake-up pipe
      * go, so the blocks' children are ours alone to reap. */
     dcts_signals_restore();

@@ -105,7 +105,7 @@ enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT, OPT_EXPECT,
        OPT_EXCLUDE, OPT_SHARD, OPT_WRITE_EXPECT };
 /* Options that do not. */
 enum { OPT_LIST = 16, OPT_LIST_CLAUSES, OPT_CHECK_COVERAGE, OPT_NO_FORK,
-       OPT_HELP, OPT_VERSION };
+       OPT_HELP, OPT_VERSION, OPT_KEEP_PRIVILEGES, OPT_STRICT };
 
 static const struct {
     const char *name;           /* long form, without "--" */
@@ -125,6 +125,8 @@ static const struct {
     { "list-clauses", 0, OPT_LIST_CLAUSES },
     { "check-coverage", 0, OPT_CHECK_COVERAGE },
     { "no-fork", 0, OPT_NO_FORK },
+    { "keep-privileges", 0, OPT_KEEP_PRIVILEGES },
+    { "strict", 0, OPT_STRICT },
     { "help", 'h', OPT_HELP },
     { "version", 0, OPT_VERSION },
 };
@@ -209,6 +211,12 @@ static int apply(dcts_options *o, int id, const char *opt, const char *value,
         return set_mode(o, DCTS_MODE_CHECK_COVERAGE, opt, err, errlen);
     case OPT_NO_FORK:
         o->no_fork = 1;
+        return 0;
+    case OPT_KEEP_PRIVILEGES:
+        o->keep_privileges = 1;
+        return 0;
+    case OPT_STRICT:
+        o->strict = 1;
         return 0;
     }
     return fail(err, errlen, "%s: internal error", opt);
@@ -351,6 +359,12 @@ void dcts_usage(FILE *f)
 "      --no-fork          run the cases one after another in this process:\n"
 "                         no isolation, no watchdog, output not captured (to\n"
 "                         use a debugger); a crashing case ends dispatch-cts\n"
+"      --keep-privileges  run as root, keep root in the case processes (by\n"
+"                         default, when dispatch-cts is root, each runs as\n"
+"                         an unprivileged uid of its own); the report says so\n"
+"      --strict           exit 1 when a case was skipped because of the\n"
+"                         environment (RLIMIT_NOFILE, socat missing, ...):\n"
+"                         for CI that must prove every case ran\n"
 "\n"
 "Expected gaps:\n"
 "      --expect FILE      the known gaps of the backends being checked, one\n"

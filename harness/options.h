@@ -44,6 +44,8 @@ typedef struct dcts_options {
     unsigned jobs;              /* --jobs; 0 until given: dcts_default_jobs */
     double timeout_scale;       /* --timeout-scale; 1 by default */
     int no_fork;                /* --no-fork */
+    int keep_privileges;        /* --keep-privileges */
+    int strict;                 /* --strict */
     const char *argv0;          /* for rerun hints */
     int bench_argc;             /* DCTS_MODE_BENCH: the arguments from */
     char **bench_argv;          /* "bench" on, for bench_options.c */

@@ -12,6 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <grp.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -21,6 +24,8 @@
 /* After a child exits, how long its pipes may stay open (held by an
  * escaped grandchild) before the harness stops waiting for EOF. */
 #define EXIT_GRACE_S 1.0
+/* ... and how long before the harness kills what holds them. */
+#define ORPHAN_CHECK_S 0.02
 /* SIGCHLD wakes the harness up (through a self-pipe); this period is only
  * a safety net should a wake-up ever be lost, and the watch on a killed
  * child until it is gone. */
@@ -273,6 +278,154 @@ char *dcts_capture_text(const dcts_capture *c)
     return dcts_buf_take(&b);
 }
 
+/* ---- every descendant accounted for --------------------------------------- */
+
+/* The children spawn made and reap has not reaped yet: any other child of
+ * this process is an orphan of a case that ended (the harness is a child
+ * subreaper, so whatever a case process leaves behind, setsid or not,
+ * becomes its child when that process ends). */
+static pid_t *known;
+static size_t nknown, known_cap;
+
+static void know(pid_t pid)
+{
+    if (nknown == known_cap) {
+        known_cap = known_cap ? 2 * known_cap : 16;
+        known = dcts_xrealloc(known, sizeof *known * known_cap);
+    }
+    known[nknown++] = pid;
+}
+
+static void forget(pid_t pid)
+{
+    for (size_t i = 0; i < nknown; i++)
+        if (known[i] == pid) {
+            known[i] = known[--nknown];
+            break;
+        }
+    if (nknown == 0) {
+        free(known);
+        known = NULL;
+        known_cap = 0;
+    }
+}
+
+static int is_known(pid_t pid)
+{
+    for (size_t i = 0; i < nknown; i++)
+        if (known[i] == pid)
+            return 1;
+    return 0;
+}
+
+/* The parent pid of pid from /proc/PID/stat, or -1. */
+static pid_t parent_of(const char *pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof path, "/proc/%s/stat", pid);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+        return -1;
+    buf[n] = '\0';
+    /* "pid (comm) state ppid ...": comm may hold anything, even ')'. */
+    char *end = strrchr(buf, ')');
+    char state;
+    int ppid;
+    if (!end || sscanf(end + 1, " %c %d", &state, &ppid) != 2)
+        return -1;
+    return (pid_t)ppid;
+}
+
+/* Kills every child of this process that spawn did not make, reaps it,
+ * and again for the children those leave behind, until none is left.
+ * Returns how many processes it killed. */
+static size_t sweep(int all)
+{
+    size_t killed = 0;
+    pid_t self = getpid();
+
+    for (int round = 0; round < 10000; round++) {
+        size_t found = 0;
+        DIR *d = opendir("/proc");
+        if (!d)
+            return killed;
+        struct dirent *e;
+        while ((e = readdir(d)) != NULL) {
+            if (e->d_name[0] < '1' || e->d_name[0] > '9')
+                continue;
+            pid_t pid = (pid_t)atoi(e->d_name);
+            if (pid == self || (!all && is_known(pid)) ||
+                parent_of(e->d_name) != self)
+                continue;
+            kill(pid, SIGKILL);
+            while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+                ;
+            found++;
+        }
+        closedir(d);               /* (zombies are listed too) */
+        if (found == 0)
+            break;
+        killed += found;
+    }
+    return killed;
+}
+
+void dcts_proc_become_reaper(void)
+{
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    /* Not dumpable: /proc/PID/fd and /proc/PID/mem of the harness are
+     * closed to its case processes even when they run as its user. */
+    prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
+}
+
+size_t dcts_proc_sweep(void)
+{
+    return sweep(0);
+}
+
+size_t dcts_proc_sweep_all(void)
+{
+    return sweep(1);
+}
+
+static struct {
+    int on;
+    gid_t gid;
+} drop;
+
+void dcts_proc_drop_privileges_to(gid_t gid)
+{
+    drop.on = 1;
+    drop.gid = gid;
+}
+
+int dcts_proc_dropping(void)
+{
+    return drop.on;
+}
+
+int dcts_proc_drop_privileges(char *err, size_t errlen)
+{
+    if (!drop.on)
+        return 0;
+    uid_t uid = (uid_t)(DCTS_UID_BASE + (unsigned)getpid());
+    if (setgroups(0, NULL) != 0 || setresgid(drop.gid, drop.gid, drop.gid) ||
+        setresuid(uid, uid, uid) != 0 || getuid() != uid || geteuid() != uid) {
+        snprintf(err, errlen, "cannot drop privileges to uid %lu, gid %ld: "
+                 "%s", (unsigned long)uid, (long)drop.gid, strerror(errno));
+        return -1;
+    }
+    /* No way back up (setuid programs), and the process's own /proc
+     * files stay its own after the uid change. */
+    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+    return 0;
+}
+
 /* ---- spawning ------------------------------------------------------------ */
 
 static void close_fd(int *fd)
@@ -307,13 +460,24 @@ static int above_stdio(int fd)
     return fd;
 }
 
-static void child_setup(int out_w, int *res_w, const int *close_fds,
-                        size_t nclose)
+static void child_setup(pid_t parent, int out_w, int *res_w,
+                        const int *close_fds, size_t nclose)
 {
     struct rlimit no_core = { 0, 0 };
     struct sigaction dfl;
     sigset_t none;
 
+    /* Dies with the harness, whatever kills it; and if it is already
+     * gone, now. */
+    prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
+    if (getppid() != parent)
+        _exit(126);
+    /* What it starts and abandons stays its own while it runs (then the
+     * harness's, which kills it). */
+    prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+    free(known);                /* the parent's list, not ours */
+    known = NULL;
+    nknown = known_cap = 0;
     setpgid(0, 0);
     setrlimit(RLIMIT_CORE, &no_core);
     memset(&dfl, 0, sizeof dfl);
@@ -382,6 +546,7 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
         goto fail;
     }
     fflush(NULL);               /* nothing buffered may be written twice */
+    pid_t parent = getpid();
     pid_t pid = fork();
     if (pid < 0) {
         snprintf(err, errlen, "fork: %s", strerror(errno));
@@ -390,13 +555,14 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
     if (pid == 0) {
         close_fd(&outp[0]);
         close_fd(&resp[0]);
-        child_setup(outp[1], &resp[1], close_fds, nclose);
+        child_setup(parent, outp[1], &resp[1], close_fds, nclose);
         fn(arg, resp[1]);
         fflush(stdout);
         fflush(stderr);
         _exit(0);
     }
     setpgid(pid, pid);          /* also here: no window before kill(-pid) */
+    know(pid);
     close_fd(&outp[1]);
     close_fd(&resp[1]);
     p->pid = pid;
@@ -475,6 +641,7 @@ static void reap(dcts_proc *p)
     while (r < 0 && errno == EINTR);
     p->reaped = 1;
     p->wstatus = r == p->pid ? st : 0;
+    forget(p->pid);
     p->end = dcts_clock();
     p->grace = p->end + EXIT_GRACE_S;
 }
@@ -526,7 +693,8 @@ int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
             if (until < 0 || until > period)
                 until = period;
         } else {
-            until = p->grace > now ? p->grace - now : 0;
+            double when = p->swept ? p->grace : p->end + ORPHAN_CHECK_S;
+            until = when > now ? when - now : 0;
         }
         if (until >= 0 && (wait < 0 || until < wait))
             wait = until;
@@ -574,6 +742,13 @@ int dcts_proc_step(dcts_proc *const *procs, size_t n, double max_wait)
                 drain(p, &p->out_fd, 0);
             if (p->res_fd >= 0)
                 drain(p, &p->res_fd, 1);
+            /* Its pipes still open after it ended: something it left
+             * behind holds them; killed, so EOF comes now. */
+            if ((p->out_fd >= 0 || p->res_fd >= 0) && !p->swept &&
+                now >= p->end + ORPHAN_CHECK_S) {
+                p->swept = 1;
+                sweep(0);
+            }
             if (now >= p->grace) {
                 close_fd(&p->out_fd);
                 close_fd(&p->res_fd);

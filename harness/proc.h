@@ -3,7 +3,8 @@
  *
  * Every piece of backend code the harness runs (probing a backend's entry
  * function, running a case) runs in a forked child set up by
- * dcts_proc_spawn: its own process group, default signal dispositions
+ * dcts_proc_spawn: killed when the harness dies (PR_SET_PDEATHSIG), a
+ * child subreaper itself, its own process group, default signal dispositions
  * (but SIGPIPE ignored: cases write to closed peers on purpose and want
  * EPIPE) and an empty signal mask, no core dumps, stdin from /dev/null, stdout and
  * stderr into a capture pipe (or /dev/null), every other descriptor
@@ -14,7 +15,8 @@
  * handler that spawn installs, reading what arrived, killing the process group of a
  * child past its deadline, and reaping children that ended (after killing
  * whatever is left of their process group, while the zombie still pins
- * the group id).
+ * the group id; when a child's pipes stay open after it ended, whatever
+ * it left behind holding them is swept at once).
  *
  * Interrupts: after dcts_signals_install(), SIGINT, SIGTERM and SIGHUP
  * are caught; like SIGCHLD they wake dcts_proc_step up through the
@@ -56,6 +58,7 @@ typedef struct dcts_proc {
     int reaped;
     int wstatus;            /* waitpid status, once reaped */
     int timed_out;          /* the deadline passed: the group was killed */
+    int swept;              /* its orphans were killed (proc.c) */
 
     dcts_capture *capture;  /* NULL when output goes to /dev/null */
     char *result;           /* bytes read from the result pipe */
@@ -97,6 +100,33 @@ void dcts_proc_abort(dcts_proc *p);
 
 /* Frees what spawn allocated and closes what is left; p becomes empty. */
 void dcts_proc_release(dcts_proc *p);
+
+/* Descendants (see runner.h): makes this process a child subreaper, so
+ * that what a case process leaves behind, setsid or not, becomes its
+ * child when that process ends, and not dumpable, so that its /proc
+ * files are closed to processes of its user. */
+void dcts_proc_become_reaper(void);
+/* Kills and reaps every child of this process that dcts_proc_spawn did
+ * not start (or, _all, every child), and what those leave behind, until
+ * none is left; returns how many.  Reaping a spawned child sweeps. */
+size_t dcts_proc_sweep(void);
+size_t dcts_proc_sweep_all(void);
+
+/* Privileges: after dcts_proc_drop_privileges_to(gid), a child that
+ * calls dcts_proc_drop_privileges() (before any backend code runs) takes
+ * a uid of its own, DCTS_UID_BASE + its pid (no user has it: unique on
+ * the machine while the process lives, inherited by all it starts), that
+ * gid and no supplementary groups, and can never regain more
+ * (PR_SET_NO_NEW_PRIVS).  It can then signal, trace or read no process
+ * but its own descendants: not the harness, not another case, and a
+ * kill(-1, ...) reaches nothing else.  Without the first call it does
+ * nothing.  Returns 0, or -1 with the problem in err: the child must then
+ * not run backend code. */
+#define DCTS_UID_BASE 0x40000000u
+void dcts_proc_drop_privileges_to(gid_t gid);
+int dcts_proc_drop_privileges(char *err, size_t errlen);
+/* True after dcts_proc_drop_privileges_to. */
+int dcts_proc_dropping(void);
 
 /* Monotonic seconds. */
 double dcts_clock(void);

@@ -29,6 +29,8 @@ void dcts_summary_line(dcts_buf *b, const char *name, const dcts_counts *c)
     for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
         dcts_buf_printf(b, "%s %zu %s", i ? "," : "", c->n[order[i]],
                         dcts_status_name(order[i]));
+    if (c->n[DCTS_NOTRUN])
+        dcts_buf_printf(b, ", %zu NOTRUN", c->n[DCTS_NOTRUN]);
     if (c->expected)
         dcts_buf_printf(b, "; expected: %zu XFAIL, %zu XPASS, %zu mismatched",
                         c->xfail, c->xpass, c->mismatched);

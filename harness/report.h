@@ -63,6 +63,9 @@ typedef struct dcts_report {
     time_t started;              /* when the run began */
     double timeout_scale;
     unsigned shard, nshards;     /* --shard I/N, or 0 and 0 */
+    const char *note;            /* how the cases were isolated, when not
+                                  * as usual (--keep-privileges, not root),
+                                  * one line; or NULL */
 } dcts_report;
 
 /* True when no suite has a FAIL, TIMEOUT or CRASH. */

@@ -234,7 +234,13 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
             dcts_buf_putc(b, ')');
         }
     }
-    dcts_buf_puts(b, "\n\n");
+    dcts_buf_putc(b, '\n');
+    if (rep->note) {
+        dcts_buf_puts(b, "isolation: ");
+        dcts_buf_add_clean(b, rep->note, 0);
+        dcts_buf_putc(b, '\n');
+    }
+    dcts_buf_putc(b, '\n');
     table(b, rep, colour);
     dcts_buf_putc(b, '\n');
     for (size_t s = 0; s < rep->nsuites; s++) {

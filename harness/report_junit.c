@@ -186,6 +186,10 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         attr(b, "value", suite->source);
         dcts_buf_puts(b, "/>\n      <property name=\"dispatch-cts.version\"");
         attr(b, "value", DCTS_VERSION);
+        if (rep->note) {
+            dcts_buf_puts(b, "/>\n      <property name=\"isolation\"");
+            attr(b, "value", rep->note);
+        }
         if (suite->about) {
             dcts_buf_puts(b, "/>\n      <property name=\"engine\"");
             attr(b, "value", suite->about);

@@ -189,6 +189,11 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
 void dcts_render_markdown(dcts_buf *b, const dcts_report *rep)
 {
     header(b, rep);
+    if (rep->note) {
+        dcts_buf_puts(b, "\nIsolation: ");
+        md_text(b, rep->note);
+        dcts_buf_putc(b, '\n');
+    }
     backends(b, rep);
     results(b, rep);
     reasons(b, rep);

@@ -130,6 +130,11 @@ void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
     size_t n = 0;
     dcts_buf_puts(b, "TAP version 13\n");
     dcts_buf_printf(b, "1..%zu\n", rep->ncases * rep->nsuites);
+    if (rep->note) {
+        dcts_buf_puts(b, "# isolation: ");
+        dcts_buf_add_clean(b, rep->note, 0);
+        dcts_buf_putc(b, '\n');
+    }
     for (size_t s = 0; s < rep->nsuites; s++) {
         const dcts_suite *suite = &rep->suites[s];
         dcts_buf_puts(b, "# backend ");

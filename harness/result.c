@@ -9,7 +9,9 @@
 
 int dcts_status_is_failure(dcts_status s)
 {
-    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH;
+    /* NOTRUN too: a case that never ran proves nothing. */
+    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH ||
+           s == DCTS_NOTRUN;
 }
 
 int dcts_result_ok(const dcts_result *r)
@@ -26,6 +28,7 @@ void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c)
         /* Anything out of range counts as a failure, never as a pass. */
         c->n[s < DCTS_NSTATUS ? s : DCTS_FAIL]++;
         c->total++;
+        c->env_skips += r[i].status == DCTS_SKIP && !r[i].skip_declared;
         if (r[i].expect != NULL && r[i].expect->result != DCTS_PASS)
             c->expected++;
         switch (dcts_expect_verdict(r[i].status, r[i].expect)) {

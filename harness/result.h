@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#define DCTS_NSTATUS (DCTS_CRASH + 1)
+#define DCTS_NSTATUS (DCTS_NOTRUN + 1)
 
 typedef struct dcts_result {
     dcts_status status;
@@ -22,6 +22,8 @@ typedef struct dcts_result {
                              * NULL when it printed nothing */
     const struct dcts_expectation *expect;  /* --expect's line for this
                              * backend and case (expect.h), or NULL */
+    int skip_declared;      /* a SKIP the backend's declaration caused;
+                             * 0: the environment caused it */
 } dcts_result;
 
 typedef struct dcts_counts {
@@ -33,6 +35,7 @@ typedef struct dcts_counts {
     size_t xpass;           /* expected a gap, passed */
     size_t mismatched;      /* expected one result, got another */
     size_t failing;         /* results that fail the run, all counted */
+    size_t env_skips;       /* SKIPs the environment caused (--strict) */
 } dcts_counts;
 
 void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);
@@ -41,7 +44,7 @@ void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);
 int dcts_counts_ok(const dcts_counts *c);
 /* The same for one result. */
 int dcts_result_ok(const dcts_result *r);
-/* True for FAIL, TIMEOUT and CRASH. */
+/* True for FAIL, TIMEOUT, CRASH and NOTRUN. */
 int dcts_status_is_failure(dcts_status s);
 /* Frees the strings of r[0..n-1] (not r itself). */
 void dcts_results_clear(dcts_result *r, size_t n);

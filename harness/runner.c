@@ -21,14 +21,24 @@
 
 /* ---- the record a case process sends ------------------------------------ */
 
-#define RECORD_MAGIC "DCTSRES1"
+#define RECORD_MAGIC "DCTSRES2"
 
 struct record_head {
     char magic[8];
     uint64_t nonce;
     uint32_t status;
+    uint32_t flags;         /* RECORD_* */
     uint32_t len;           /* message bytes that follow */
+    uint32_t unused;
 };
+
+/* The case process had no child left when it wrote the record (it is a
+ * subreaper: everything it started and abandoned was its child), so
+ * there is nothing to sweep. */
+#define RECORD_NO_DESCENDANTS 0x1u
+/* A SKIP the backend's own declaration caused (fd_limit, model, caps),
+ * not the environment. */
+#define RECORD_SKIP_DECLARED 0x2u
 /* ... then len bytes of message, then the nonce again (8 bytes). */
 
 #define RECORD_MAX (sizeof(struct record_head) + DCTS_MESSAGE_MAX + 8)
@@ -86,11 +96,39 @@ static int write_all(int fd, const void *data, size_t len)
 
 struct child_arg {
     const dcts_case *c;
-    const dc_backend *be;
+    const dcts_backend_handle *be;  /* the validated copy, no live pointer */
     double scale;
     const char *hint;
     uint64_t nonce;
 };
+
+/* Loads the backend into this case process, as the unprivileged user
+ * when the harness runs as root: its constructors and entry function run
+ * here, never in the harness.  Returns the live descriptor, or NULL with
+ * the problem in msg. */
+static const dc_backend *attach_here(const dcts_backend_handle *probed,
+                                     char *msg, size_t msglen)
+{
+    static dcts_backend_handle h;   /* this process's own copy */
+    static dc_backend declared;     /* the descriptor, copied */
+    char why[512];
+
+    h = *probed;
+    /* Before any backend code runs here: the fds a case may need. */
+    dcts_env_measure_fds();
+    if (dcts_backend_attach_unprivileged(&h, why, sizeof why) != 0) {
+        const dcts_clause *abi = dcts_find_clause("ABI-1");
+        snprintf(msg, msglen, "%s (%s): %s\n  the case process could not "
+                 "load the backend: %s\n", abi ? abi->id : "ABI-1",
+                 abi ? abi->level : "MUST", abi ? abi->text : "", why);
+        return NULL;
+    }
+    /* The cases read the declaration from a copy taken now, checked
+     * against the probed one: a backend that rewrites its descriptor
+     * later cannot change what it declared (fd_limit, model, caps). */
+    memcpy(&declared, h.be, sizeof declared);
+    return &declared;
+}
 
 /* The body of a case process. */
 static void case_child(void *arg, int res_fd)
@@ -98,12 +136,14 @@ static void case_child(void *arg, int res_fd)
     const struct child_arg *a = arg;
     struct stat before, after;
     char msg[DCTS_MESSAGE_MAX];
+    dcts_status s = DCTS_FAIL;
 
     if (fstat(res_fd, &before) != 0)
         _exit(EXIT_RESULT_LOST);
     msg[0] = '\0';
-    dcts_status s = dcts_execute(a->c, a->be, a->scale, a->hint, msg,
-                                 sizeof msg);
+    const dc_backend *be = attach_here(a->be, msg, sizeof msg);
+    if (be)
+        s = dcts_execute(a->c, be, a->scale, a->hint, msg, sizeof msg);
     fflush(stdout);
     fflush(stderr);
     /* The case or the backend may have closed or replaced the result
@@ -115,9 +155,15 @@ static void case_child(void *arg, int res_fd)
     struct record_head h;
     size_t len = strnlen(msg, sizeof msg - 1);
     memset(&h, 0, sizeof h);
+    while (waitpid(-1, NULL, WNOHANG) > 0)
+        ;                               /* what ended, reaped */
+    if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
+        h.flags |= RECORD_NO_DESCENDANTS;
     memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
     h.nonce = a->nonce;
     h.status = (uint32_t)s;
+    if (s == DCTS_SKIP && dcts_skip_is_declared())
+        h.flags |= RECORD_SKIP_DECLARED;
     h.len = (uint32_t)len;
     if (write_all(res_fd, &h, sizeof h) != 0 ||
         write_all(res_fd, msg, len) != 0 ||
@@ -131,7 +177,7 @@ static void case_child(void *arg, int res_fd)
 /* Checks a received record; on success *status and the message (msg,
  * *msglen: inside buf) are set, otherwise why says what is wrong. */
 static int parse_record(const char *buf, size_t len, size_t extra,
-                        uint64_t nonce, dcts_status *status,
+                        uint64_t nonce, dcts_status *status, unsigned *flags,
                         const char **msg, size_t *msglen,
                         char *why, size_t whylen)
 {
@@ -175,6 +221,7 @@ static int parse_record(const char *buf, size_t len, size_t extra,
         return -1;
     }
     *status = (dcts_status)h.status;
+    *flags = h.flags;
     *msg = buf + sizeof h;
     *msglen = h.len;
     return 0;
@@ -199,11 +246,11 @@ char *dcts_rerun_hint(const dcts_options *opt, const dcts_backend_handle *be,
         dcts_buf_printf(&b, " --timeout-scale %g", opt->timeout_scale);
     if (dcts_backend_is_embedded(be)) {
         dcts_buf_puts(&b, "  # (embedded ");
-        dcts_buf_add_clean(&b, be->be->name, 0);
+        dcts_buf_add_clean(&b, be->info.name, 0);
         dcts_buf_putc(&b, ')');
     } else {
         dcts_buf_putc(&b, ' ');
-        dcts_buf_add_shell(&b, be->path);
+        dcts_buf_add_shell(&b, be->named ? be->named : be->path);
     }
     return dcts_buf_take(&b);
 }
@@ -272,12 +319,18 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
     const char *msg = "";
     size_t msglen = 0;
     char why[160];
+    unsigned flags = 0;
 
     r->ms = (p->end - p->start) * 1000.0;
     r->output = p->capture ? dcts_capture_text(p->capture) : NULL;
     int have = parse_record(p->result, p->result_len, p->result_extra,
-                            s->arg.nonce, &st, &msg, &msglen, why,
+                            s->arg.nonce, &st, &flags, &msg, &msglen, why,
                             sizeof why) == 0;
+    /* Every process the case started is killed and reaped now; the scan
+     * is skipped only when the case process left none (and said so). */
+    if (!have || !(flags & RECORD_NO_DESCENDANTS) || p->timed_out ||
+        !WIFEXITED(p->wstatus))
+        dcts_proc_sweep();
 
     if (p->timed_out) {
         r->status = DCTS_TIMEOUT;
@@ -326,6 +379,12 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
         st = DCTS_FAIL;         /* only a SHOULD case can merely warn */
     r->status = st;
     dcts_buf b = DCTS_BUF_INIT;
+    if (st == DCTS_SKIP) {
+        /* Which kind of SKIP, first: --strict fails on the second. */
+        r->skip_declared = (flags & RECORD_SKIP_DECLARED) != 0;
+        dcts_buf_puts(&b, r->skip_declared ? "the backend's declaration: "
+                                           : "the environment: ");
+    }
     dcts_buf_add(&b, msg, msglen);
     for (size_t i = 0; i < b.len; i++)
         if (b.data[i] == '\0')
@@ -359,6 +418,23 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
 {
     char *msg = dcts_xmalloc(DCTS_MESSAGE_MAX);
     struct sigaction ign, old_pipe;
+    dcts_backend_handle h = *be;
+    char why[512];
+
+    dcts_env_measure_fds();
+    /* --no-fork gives up the isolation on purpose (a debugger wants one
+     * process): the backend is loaded here, and says so. */
+    if (dcts_backend_attach(&h, why, sizeof why) != 0) {
+        for (size_t i = 0; i < n; i++) {
+            out[i].status = DCTS_FAIL;
+            out[i].message = dcts_xstrdup(why);
+        }
+        free(msg);
+        return;
+    }
+    if (!h.embedded)
+        fprintf(stderr, "dispatch-cts: --no-fork: the backend runs in the "
+                "harness process, without isolation\n");
 
     /* As in a case process: a write to a closed peer is EPIPE. */
     memset(&ign, 0, sizeof ign);
@@ -375,7 +451,7 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
             dup2(2, 1);
         double t0 = dcts_clock();
         msg[0] = '\0';
-        dcts_status s = dcts_execute(cases[i], be->be, opt->timeout_scale,
+        dcts_status s = dcts_execute(cases[i], h.be, opt->timeout_scale,
                                      hint, msg, DCTS_MESSAGE_MAX);
         out[i].ms = (dcts_clock() - t0) * 1000.0;
         fflush(stdout);
@@ -385,12 +461,14 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
         }
         msg[DCTS_MESSAGE_MAX - 1] = '\0';
         out[i].status = s;
+        out[i].skip_declared = s == DCTS_SKIP && dcts_skip_is_declared();
         out[i].message = dcts_xstrdup(msg);
         out[i].output = NULL;
         free(hint);
     }
     sigaction(SIGPIPE, &old_pipe, NULL);
     free(msg);
+    /* Never dlclosed: its destructors would run in the harness. */
 }
 
 /* ---- scheduling ------------------------------------------------------------ */
@@ -427,7 +505,7 @@ static int launch(struct slot *s, struct slot *slots, size_t nslots,
     s->idx = idx;
     s->hint = dcts_rerun_hint(opt, be, c);
     s->arg.c = c;
-    s->arg.be = be->be;
+    s->arg.be = be;
     s->arg.scale = opt->timeout_scale;
     s->arg.hint = s->hint;
     s->arg.nonce = new_nonce(idx);
@@ -451,6 +529,9 @@ int dcts_run_cases(const dcts_case *const *cases, size_t n,
     memset(out, 0, sizeof *out * n);
     if (n == 0)
         return 0;
+    /* The facts the skip conditions read, before any backend code runs
+     * (the case processes inherit them). */
+    dcts_env_measure();
     if (opt->no_fork) {
         run_in_process(cases, n, be, opt, out);
         return 0;

@@ -3,9 +3,16 @@
  *
  * Every case runs in a forked child (dcts_proc): own process group,
  * default signals (SIGPIPE ignored), no core dumps, stdout+stderr
- * captured.  The child calls
- * dcts_execute and writes ONE record on its result pipe (a random nonce,
- * the status, the message, the nonce again), then _exit(0).  The parent
+ * captured, dies with the harness.  The child records the fds open
+ * before any backend code runs (the skip conditions read them, dcts.h),
+ * gives up root when the harness drops privileges (proc.h), loads the
+ * backend itself (dcts_backend_attach_unprivileged: the harness process
+ * never does), checks its descriptor against the probed copy, calls
+ * dcts_execute with a copy of that descriptor and writes ONE record on
+ * its result pipe (a random nonce, the status, flags: a SKIP from the
+ * backend's declaration, no process left behind; the message, the nonce
+ * again), then _exit(0): no destructor runs.  When it ends, every process
+ * it left behind is killed and reaped (dcts_proc_sweep).  The parent
  * runs up to opt->jobs children at once and gives each a watchdog of
  * (budget_s or 5 s) * opt->timeout_scale, after which its whole process
  * group is killed: TIMEOUT.  A child killed by a signal is a CRASH.  Only
@@ -15,8 +22,8 @@
  * alone.
  *
  * With opt->no_fork the cases run one after another in this process
- * (dcts_execute directly, stdout redirected to stderr, SIGPIPE ignored):
- * no isolation, no watchdog.
+ * (the backend loaded here, dcts_execute directly, stdout redirected to
+ * stderr, SIGPIPE ignored): no isolation, no watchdog.
  */
 #ifndef DCTS_RUNNER_H
 #define DCTS_RUNNER_H

@@ -209,39 +209,25 @@ void dcts_buf_add_quoted(dcts_buf *b, const char *s)
 
 void dcts_buf_add_xml(dcts_buf *b, const char *s, int attr)
 {
-    const unsigned char *p = (const unsigned char *)s;
-    size_t n = strlen(s);
+    /* Cleaned first, as every other writer cleans: a CR (but the one of a
+     * CRLF, dropped), U+2028, U+2029 and the other controls become '?',
+     * so no reader of the report sees a line break the others do not. */
+    dcts_buf clean = DCTS_BUF_INIT;
+    dcts_buf_add_clean(&clean, s, DCTS_KEEP_NL | DCTS_KEEP_TAB);
 
-    while (n) {
-        uint32_t cp;
-        size_t len = dcts_utf8_next(p, n, &cp);
-        if (len == 0) {
-            dcts_buf_putc(b, '?');
-            p++, n--;
-            continue;
-        }
-        switch (cp) {
+    for (const char *p = dcts_buf_str(&clean); *p; p++) {
+        switch (*p) {
         case '&': dcts_buf_puts(b, "&amp;"); break;
         case '<': dcts_buf_puts(b, "&lt;"); break;
         case '>': dcts_buf_puts(b, "&gt;"); break;
         case '"': dcts_buf_puts(b, "&quot;"); break;
         case '\'': dcts_buf_puts(b, "&apos;"); break;
-        case '\r': dcts_buf_puts(b, "&#13;"); break;
-        case '\n':
-            dcts_buf_puts(b, attr ? "&#10;" : "\n");
-            break;
-        case '\t':
-            dcts_buf_puts(b, attr ? "&#9;" : "\t");
-            break;
-        default:
-            if (cp < 0x20 || cp == 0xfffe || cp == 0xffff ||
-                (cp >= 0x7f && cp <= 0x9f))
-                dcts_buf_putc(b, '?');
-            else
-                dcts_buf_add(b, (const char *)p, len);
+        case '\n': dcts_buf_puts(b, attr ? "&#10;" : "\n"); break;
+        case '\t': dcts_buf_puts(b, attr ? "&#9;" : "\t"); break;
+        default: dcts_buf_putc(b, *p); break;
         }
-        p += len, n -= len;
     }
+    dcts_buf_free(&clean);
 }
 
 /* ---- shells -------------------------------------------------------------- */

@@ -64,11 +64,11 @@ void dcts_buf_add_escaped(dcts_buf *b, const char *s, const char *special);
 void dcts_buf_add_quoted(dcts_buf *b, const char *s);
 
 /* Appends s as XML character data (attr = 0) or as the inside of a
- * double-quoted attribute value (attr = 1): & < > " ' become entities,
- * characters XML 1.0 cannot carry (C0 controls other than TAB, LF, CR;
- * U+FFFE, U+FFFF; invalid UTF-8) become '?'; in attributes TAB, LF and
- * CR are written as character references so they survive normalisation,
- * and in character data CR is (a literal CR would be read as LF). */
+ * double-quoted attribute value (attr = 1): cleaned as by
+ * dcts_buf_add_clean keeping '\n' and '\t' (so CR, U+2028, U+2029, the
+ * other controls and invalid UTF-8 become '?', as in every writer), then
+ * & < > " ' become entities; in attributes TAB and LF are written as
+ * character references so they survive normalisation. */
 void dcts_buf_add_xml(dcts_buf *b, const char *s, int attr);
 
 /* Appends s quoted for a POSIX shell: unchanged when it is made only of

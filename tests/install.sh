@@ -21,6 +21,15 @@ for f in bin/dispatch-cts include/dispatch_context.h lib/pkgconfig/dispatch-cts.
   if [[ -e $root$prefix/$f ]]; then echo "PASS installs $f"; else echo "FAIL installs $f"; fi
 done
 
+# The installed binary is stripped (no symbol table a backend could read
+# the harness's internals from); the one in build/ keeps its debug info.
+if readelf -S "$root$prefix/bin/dispatch-cts" 2>/dev/null | grep -qE '\.(symtab|debug_info)'
+then echo "FAIL the installed dispatch-cts is not stripped"
+else echo "PASS the installed dispatch-cts is stripped"; fi
+if readelf -S build/dispatch-cts 2>/dev/null | grep -q '\.debug_info'
+then echo "PASS build/dispatch-cts keeps its debug info"
+else echo "FAIL build/dispatch-cts has no debug info"; fi
+
 # The .pc file names the final prefix; point the compiler into DESTDIR.
 cflags=$(PKG_CONFIG_PATH=$root$prefix/lib/pkgconfig PKG_CONFIG_SYSROOT_DIR=$root \
          pkg-config --cflags dispatch-cts 2>"$tmp/pc.err")

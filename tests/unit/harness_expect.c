@@ -331,11 +331,11 @@ static dcts_expectation ex_note = { "eng", "c-note", DCTS_PASS,
 
 static dcts_result results[NCASES] = {
     { DCTS_FAIL, 1, "EVT-5 (MUST): urgent\n  expected: R; observed: none",
-      NULL, &ex_fail },
-    { DCTS_PASS, 1, "", NULL, &ex_stale },
-    { DCTS_CRASH, 1, "ABI-5 (MUST): x\n  CRASH: SIGABRT", NULL, &ex_kind },
-    { DCTS_PASS, 1, "", NULL, &ex_note },
-    { DCTS_PASS, 1, "", NULL, NULL },
+      NULL, &ex_fail, 0 },
+    { DCTS_PASS, 1, "", NULL, &ex_stale, 0 },
+    { DCTS_CRASH, 1, "ABI-5 (MUST): x\n  CRASH: SIGABRT", NULL, &ex_kind, 0 },
+    { DCTS_PASS, 1, "", NULL, &ex_note, 0 },
+    { DCTS_PASS, 1, "", NULL, NULL, 0 },
 };
 static const dcts_suite suite = { "eng", "build/backends/eng.so", results,
                                   "eng 1.2 | epoll" };

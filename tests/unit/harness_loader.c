@@ -97,12 +97,18 @@ static void good_backend(void **state)
     dcts_backend_handle h;
     assert_int_equal(dcts_load_backend(fixture("valid/good"), 1, &h, err,
                                        sizeof err), 0);
-    assert_non_null(h.be);
-    assert_non_null(h.dl);
-    assert_string_equal(h.be->name, "good");
+    /* Probed in a child: nothing of it is loaded here. */
+    assert_null(h.be);
+    assert_null(h.dl);
+    assert_string_equal(h.info.name, "good");
     assert_string_equal(h.label, "good");
     assert_string_equal(h.path, fixture("valid/good"));
     assert_false(dcts_backend_is_embedded(&h));
+    /* Attached (as a case process does): the descriptor is the probed one. */
+    assert_int_equal(dcts_backend_attach(&h, err, sizeof err), 0);
+    assert_non_null(h.be);
+    assert_non_null(h.dl);
+    assert_string_equal(h.be->name, "good");
     dcts_unload_backend(&h);
     assert_null(h.be);
 }

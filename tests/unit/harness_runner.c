@@ -68,8 +68,9 @@ static void c_garbage(dcts_t *t)
 static void c_forge(dcts_t *t)
 {
     (void)t;
-    struct { char magic[8]; uint64_t nonce; uint32_t status, len; } h = {
-        "DCTSRES1", 12345, DCTS_PASS, 0 };
+    struct {
+        char magic[8]; uint64_t nonce; uint32_t status, flags, len, unused;
+    } h = { "DCTSRES2", 12345, DCTS_PASS, 0, 0, 0 };
     uint64_t n = 12345;
     for (int fd = DCTS_RESULT_FD_MIN; fd < DCTS_RESULT_FD_MIN + 20; fd++) {
         struct stat st;

@@ -125,8 +125,9 @@ static void xml_escaping(void **state)
     EXPECT(xml("<a href=\"x\">&'</a>", 0),
            "&lt;a href=&quot;x&quot;&gt;&amp;&apos;&lt;/a&gt;");
     EXPECT(xml("]]>", 0), "]]&gt;");
-    EXPECT(xml("a\tb\nc\rd", 0), "a\tb\nc&#13;d");
-    EXPECT(xml("a\tb\nc\rd", 1), "a&#9;b&#10;c&#13;d");
+    EXPECT(xml("a\tb\nc\rd", 0), "a\tb\nc?d");
+    EXPECT(xml("a\tb\nc\rd", 1), "a&#9;b&#10;c?d");
+    EXPECT(xml("a\r\nb\xe2\x80\xa8" "c\xe2\x80\xa9" "d", 0), "a\nb?c?d");
     EXPECT(xml("\x01\x08\x0b\x0c\x1f\x7f", 0), "??????");
     EXPECT(xml("\xef\xbf\xbe\xef\xbf\xbf", 0), "??");
     EXPECT(xml("caf\xc3\xa9\xff", 1), "caf\xc3\xa9?");
