@@ -191,6 +191,9 @@ void mdl_slot_free(mdl *m, int slot) { m->slot[slot].live = 0; }
 
 void mdl_taint(mdl *m, int fd)
 {
+    int hi = mdl_holder(m, fd);
+    if (hi >= 0)
+        m->reg[hi].behind = 1;
     if (fd >= 0 && fd < (int)(sizeof m->tainted / sizeof m->tainted[0]))
         m->tainted[fd] = 1;
 }
@@ -263,7 +266,7 @@ int mdl_filter(mdl *m, int slot, int r, int w, int e, int native, int rc)
     for (int i = 0; i < MDL_REGS; i++)
         if (!m->reg[i].used) {
             m->reg[i] = (mdl_reg){ 1, fd, slot, s->inc, ++m->next_gen,
-                                   !!r, !!w, !!e };
+                                   !!r, !!w, !!e, 0, 0 };
             return 0;
         }
     return mdl_fail(m, "HARNESS", "model registry full");
@@ -383,7 +386,7 @@ static int subset(unsigned long got, unsigned long allowed)
 /* A touched registration, a dirty descriptor or a leftover: each field
  * must be one that some look at the descriptor (the wait's, an earlier
  * wait's, or one now) shows for the wider of the old and new interest. */
-static int loose_check(mdl *m, const mdl_seen *sn, const mdl_reg *g, int slot,
+static int loose_check(mdl *m, const mdl_seen *sn, mdl_reg *g, int slot,
                        unsigned long r, unsigned long w, unsigned long e)
 {
     short k = 0;
@@ -466,7 +469,7 @@ int mdl_call(mdl *m, int slot, unsigned long r, unsigned long w,
     if (ri < 0)
         return mdl_fail(m, gone_clause(m, s), "T%d (fd %d) called while not "
                         "registered (%s)", slot, s->fd, gone_text(s->gone));
-    const mdl_reg *g = &m->reg[ri];
+    mdl_reg *g = &m->reg[ri];
     m->calls++;
     if (!r && !w && !e)
         return mdl_fail(m, "DSP-4", "T%d called with r = w = e = 0", slot);
@@ -491,8 +494,11 @@ int mdl_call(mdl *m, int slot, unsigned long r, unsigned long w,
         return mdl_fail(m, sn && sn->e ? "DSP-5" : "EVT-1", "T%d called with "
                         "e=%#lx (urgent data) but its interest is %d%d%d",
                         slot, e, g->r, g->w, g->e);
-    if (tainted(m, g->fd))               /* LIM-3: the backend's choice */
+    if (tainted(m, g->fd)) {             /* LIM-3: the backend's choice */
+        if (e)
+            m->reg[ri].told = 1;
         return 0;
+    }
     if (!sn)
         return mdl_fail(m, "DSP-7", "T%d (fd %d) registered during the pass "
                         "was called in it", slot, g->fd);
@@ -598,6 +604,18 @@ int mdl_pass_end(mdl *m, int rc)
     m->prev_propagated = m->propagated;
     if (m->propagated || m->lenient || (m->bad_timeout && rc == -EINVAL))
         return 0;
+    for (int i = 0; i < m->nseen; i++) {                /* LIM-3 */
+        const mdl_seen *sn = &m->seen[i];
+        int ri = mdl_holder(m, sn->fd);
+        unsigned model = m->be->event_model;
+        if (sn->old || ri < 0 || m->reg[ri].gen != sn->gen ||
+            !m->reg[ri].behind || m->reg[ri].told || !(sn->k & POLLNVAL) ||
+            (model != DC_MODEL_SELECT && model != DC_MODEL_POLL))
+            continue;
+        return mdl_fail(m, "LIM-3", "T%d's fd %d was closed behind the "
+                        "backend's back; the pass did not tell it in E",
+                        sn->slot, sn->fd);
+    }
     for (int i = 0; i < m->nseen; i++) {                /* DSP-3 */
         const mdl_seen *sn = &m->seen[i];
         if (sn->old || sn->called || sn->changed || sn->dirty ||

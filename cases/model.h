@@ -52,6 +52,8 @@ typedef struct mdl_reg {  /* one registration: the holder of one fd */
     int fd, slot;
     unsigned inc, gen;    /* gen: unique per registration */
     int r, w, e;          /* interest, as booleans */
+    int behind;           /* its fd was closed behind the backend (LIM-3) */
+    int told;             /* since then, it was called with E */
 } mdl_reg;
 
 typedef struct mdl_seen { /* a registration as a wait found it */

@@ -217,8 +217,21 @@ int dcts_fuzz_main(int argc, char **argv, const dc_backend *(*embedded)(void))
         rc = 0;
     } else {
         mdl_result res = sh->res;
-        if (!(WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 3)))
+        if (!(WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 3))) {
             mdl_fuzz_one(h.be, sh->current, o.features, 1, &res); /* died */
+            if (!res.diverged) {        /* it needs the earlier contexts */
+                int hang = WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM;
+                res.diverged = 1;
+                snprintf(res.text, sizeof res.text, "%s: the worker %s in "
+                         "seed %lu, after %lu sequence(s) in the same process, "
+                         "each with its own context; the seed alone, in a "
+                         "fresh process, runs clean: state outlives a context "
+                         "(ABI-3, CLS-6)\n  rerun: dispatch-cts fuzz --seed "
+                         "%lu --count %lu BACKEND.so\n", hang ? "HANG" : "CRASH",
+                         hang ? "hung (no end within 5 s)" : "died",
+                         sh->current, sh->done, o.seed, sh->done + 1);
+            }
+        }
         rc = res.diverged > 0 ? 1 : 2;
         printf("fuzz: %s: %s after %lu sequence(s) (seeds from %lu)\n%s",
                h.label, rc == 1 ? "DIVERGENCE" : "TESTER FAULT", sh->done,
