@@ -40,7 +40,7 @@ enum {
 enum {
     A_NONE, A_DRAIN, A_READ1, A_WRITE, A_REMOVE_SELF, A_FILTER_SELF,
     A_FILTER_OTHER, A_CLOSE_SELF, A_CLOSE_OTHER, A_REPLACE, A_REUSE,
-    A_NESTED, A_COUNT
+    A_NESTED, A_GROW, A_COUNT
 };
 
 typedef struct mdl_op { unsigned char kind, a, b, c, d, e; } mdl_op;
@@ -52,7 +52,7 @@ static const int raise_codes[] = { 0, 1, 2, DC_INTERRUPT, DC_EXIT };
 static const char *const action_names[A_COUNT] = {
     "nothing", "drain", "read 1", "write 1", "remove self", "filter self",
     "filter other", "close self", "close other", "replace other",
-    "reuse other", "nested dispatch"
+    "reuse other", "nested dispatch", "register or remove 48 more"
 };
 static const char *const handler_names[MDL_H_COUNT] = {
     "NULL", "handles", "re-raises", "returns 7", "closes the target",
@@ -82,7 +82,11 @@ static struct run {
     unsigned features;
     dc_context *ctx;
     mdl m;
-    mtarget pool[MDL_SLOTS];
+    mtarget pool[MDL_ALL_SLOTS];
+    int bulk_fd[MDL_BULK][2];     /* the bulk targets' socketpairs */
+    int bulk_on;
+    dc_context *ctx2;             /* ABI-3: a second context, never run, */
+    dc_target twin;               /* holding one of the same fds */
     int handler;
 } R;
 
@@ -93,7 +97,7 @@ static int stream_fd = -1;
 static int slot_of(const dc_target *o)
 {
     const mtarget *p = (const mtarget *)o;
-    if (p < R.pool || p >= R.pool + MDL_SLOTS)
+    if (p < R.pool || p >= R.pool + MDL_ALL_SLOTS)
         return -1;
     return (int)(p - R.pool);
 }
@@ -114,7 +118,7 @@ static int chan_of(int fd, int *end, int *is_dup)
 
 static void mark_stale(int fd)
 {
-    for (int s = 0; s < MDL_SLOTS; s++)
+    for (int s = 0; s < MDL_ALL_SLOTS; s++)
         if (R.m.slot[s].live && R.pool[s].t.fd == fd)
             R.pool[s].stale = 1;
 }
@@ -131,6 +135,13 @@ static void close_fd(int fd, int keep)
         return;
     mdl_chan *ch = &R.m.chan[c];
     mdl_touch(&R.m, c);
+    if (R.twin.fd == fd) {              /* the twin leaves as an app would */
+        int rc = R.be->socket_closed(R.ctx2, fd, &R.twin);
+        if (rc != 0)
+            mdl_fail(&R.m, "CLS-4", "socket_closed(%d, twin) in a second "
+                     "context returned %d", fd, rc);
+        R.twin.fd = -1;
+    }
     int hi = mdl_holder(&R.m, fd);
     if (hi >= 0 && keep != -2 && R.m.reg[hi].slot != keep)
         mdl_taint(&R.m, fd);
@@ -165,6 +176,22 @@ static void open_chan(int c, int pipe_kind)
     }
     *ch = (mdl_chan){ 1, pipe_kind, { sv[0], sv[1] }, { -1, -1 }, { 0, 0 },
                       { 0, 0 }, { 0, 0 } };
+    if (R.ctx2 && R.twin.fd < 0 && !pipe_kind) {  /* ABI-3 */
+        R.twin.fd = sv[0];
+        int rc = R.be->set_dispatch_filter(R.ctx2, &R.twin, 1, 1, 1);
+        if (rc != 0)
+            mdl_fail(&R.m, "ABI-3", "a second context refused fd %d (%d)",
+                     sv[0], rc);
+    }
+}
+
+/* A target of the second context: the first one must never call it. */
+static int on_twin(dc_target *self, unsigned long r, unsigned long w,
+                   unsigned long e)
+{
+    mdl_fail(&R.m, "ABI-3", "dispatch_once of one context called the target "
+             "fd %d of another (r=%#lx w=%#lx e=%#lx)", self->fd, r, w, e);
+    return 0;
 }
 
 static void do_write(int c, int end, int n)
@@ -291,6 +318,34 @@ static void reuse(int s)
     filter(s, 6, 0);                    /* DSP-7: nothing from this pass */
 }
 
+/* DSP-8: 48 targets registered from one callback (the registry grows
+ * under the loop), each on a socketpair of its own that only ever is
+ * writable; the next call sweeps them all out again. */
+static void grow(void)
+{
+    for (int i = 0; i < MDL_BULK; i++) {
+        int s = MDL_SLOTS + i, *sv = R.bulk_fd[i];
+        if (R.bulk_on) {
+            if (sv[0] < 0)
+                continue;
+            closed(sv[0], s);
+            close(sv[0]);
+            close(sv[1]);
+            sv[0] = sv[1] = -1;
+            mdl_slot_free(&R.m, s);
+        } else {
+            if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+                           0, sv) != 0) {
+                sv[0] = sv[1] = -1;
+                continue;
+            }
+            new_target(s, sv[0]);
+            filter(s, 2, i & 1);
+        }
+    }
+    R.bulk_on = !R.bulk_on;
+}
+
 static void nested(void)
 {
     mdl_nested_begin(&R.m);
@@ -322,6 +377,7 @@ static void act(int s, int action, int arg, int param)
     }
     case A_REUSE:       reuse(arg); break;
     case A_NESTED:      nested(); break;
+    case A_GROW:        grow(); break;
     }
 }
 
@@ -604,6 +660,8 @@ static mdl_op gen_op(rng *g, unsigned f)
             op.b = (unsigned char)closing[pick(g, 4)];
         if ((f & MDL_F_NESTED) && chance(g, 15))
             op.b = A_NESTED;
+        if ((f & MDL_F_CLOSE) && chance(g, 3))
+            op.b = A_GROW;
         op.c = (unsigned char)pick(g, MDL_SLOTS);
         op.e = (unsigned char)pick(g, 16);
         if (op.b == A_REPLACE)
@@ -659,10 +717,17 @@ static mdl_op gen_op(rng *g, unsigned f)
 static void release(void)
 {
     R.m.destroying = 1;
+    if (R.ctx2)
+        R.be->destroy(R.ctx2);
     if (R.ctx)
         R.be->destroy(R.ctx);
-    R.ctx = NULL;
+    R.ctx = R.ctx2 = NULL;
     R.m.destroying = 0;
+    for (int i = 0; i < MDL_BULK; i++)
+        if (R.bulk_fd[i][0] >= 0) {
+            close(R.bulk_fd[i][0]);
+            close(R.bulk_fd[i][1]);
+        }
     for (int c = 0; c < MDL_CHANS; c++)
         for (int i = 0; i < 2; i++) {
             if (R.m.chan[c].dup[i] >= 0)
@@ -702,9 +767,14 @@ static size_t execute(const dc_backend *be, rng *g, unsigned features,
     R.features = features;
     mdl_init(&R.m, be);
     check_flags_for();
+    for (int i = 0; i < MDL_BULK; i++)
+        R.bulk_fd[i][0] = R.bulk_fd[i][1] = -1;
+    R.twin = (dc_target){ -1, on_twin };
     int rc = be->create(&R.ctx);
     if (rc != 0 || !R.ctx)
         mdl_fail(&R.m, "ABI-1", "create returned %d", rc);
+    else if ((rc = be->create(&R.ctx2)) != 0 || !R.ctx2)
+        mdl_fail(&R.m, "ABI-3", "a second create returned %d", rc);
     size_t n = 0, len = g ? 24 + pick(g, MAX_OPS - 24) : nin;
     while (n < len && !R.m.failed) {
         mdl_op op = g ? gen_op(g, features) : in[n];

@@ -129,7 +129,7 @@ void mdl_init(mdl *m, const dc_backend *be)
     for (int c = 0; c < MDL_CHANS; c++)
         for (int i = 0; i < 2; i++)
             m->chan[c].fd[i] = m->chan[c].dup[i] = -1;
-    for (int s = 0; s < MDL_SLOTS; s++)
+    for (int s = 0; s < MDL_ALL_SLOTS; s++)
         m->slot[s].fd = -1;
 }
 
@@ -344,6 +344,9 @@ void mdl_pass_begin(mdl *m, mdl_handler_kind h, int bad_timeout)
             continue;
         short k = kernel_view(g->fd);
         int want = predicted_readable(m, g->fd);
+        if (want >= 0 && !tainted(m, g->fd) && (k & POLLNVAL))
+            mdl_fail(m, "CLS-7", "fd %d, open as far as the caller knows, is "
+                     "closed: the backend closed an fd it did not open", g->fd);
         if (want >= 0 && !tainted(m, g->fd) && want != !!(k & POLLIN))
             mdl_fail(m, "HARNESS", "the model says fd %d is %sreadable, the "
                      "kernel says revents %#x", g->fd, want ? "" : "not ", k);

@@ -29,9 +29,11 @@
 #include <stddef.h>
 
 #define MDL_SLOTS 8       /* target structs, reused in place (same address) */
+#define MDL_BULK  48      /* more, registered at once by a callback (DSP-8) */
+#define MDL_ALL_SLOTS (MDL_SLOTS + MDL_BULK)
 #define MDL_CHANS 6       /* pipes and socketpairs open at once */
-#define MDL_REGS  (MDL_SLOTS * 2)
-#define MDL_SEEN  (MDL_REGS * 3)
+#define MDL_REGS  (MDL_SLOTS * 2 + MDL_BULK)
+#define MDL_SEEN  (MDL_REGS * 2)
 
 /* How a target lost its registration: which clause a later call breaks. */
 typedef enum {
@@ -83,7 +85,7 @@ typedef enum {            /* the handler a pass is given */
 typedef struct mdl {
     const dc_backend *be;
     unsigned long fr, fw, fe;     /* flags_for of each field */
-    mdl_slot slot[MDL_SLOTS];
+    mdl_slot slot[MDL_ALL_SLOTS];
     mdl_reg reg[MDL_REGS];
     mdl_chan chan[MDL_CHANS];
     unsigned next_gen;
