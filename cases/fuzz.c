@@ -33,7 +33,7 @@
 enum {
     OP_OPEN, OP_TARGET, OP_FILTER, OP_NULLFILTER, OP_CLOSED, OP_DROP,
     OP_FREE, OP_CLOSEFD, OP_DUP, OP_WRITE, OP_READ, OP_SHUT, OP_BEHAVE,
-    OP_DISPATCH
+    OP_DISPATCH, OP_NOMEM
 };
 
 /* What a target does when called, after the call is checked. */
@@ -257,6 +257,24 @@ static void filter(int s, int rwe, int native)
         ? R.be->set_poll_dispatch_filter(R.ctx, &p->t, R.be->flags_for(!!r, !!w, !!e))
         : R.be->set_dispatch_filter(R.ctx, &p->t, r, w, e); /* any non-zero is true */
     mdl_filter(&R.m, s, r, w, e, native, rc);
+}
+
+/* ABI-5: the same filter call with its nth allocation failing, where the
+ * harness's allocator can be made to fail (not under valgrind or ASan). */
+static void filter_nomem(int s, int rwe, int native, int nth)
+{
+    int r = rwe & 4, w = rwe & 2, e = rwe & 1;
+    mtarget *p = &R.pool[s];
+    if (!R.m.slot[s].live || p->stale || dcts_alloc_injection_unavailable())
+        return;
+    unsigned long flags = R.be->flags_for(!!r, !!w, !!e);
+    dcts_alloc_fail_nth(nth);
+    int rc = native ? R.be->set_poll_dispatch_filter(R.ctx, &p->t, flags)
+                    : R.be->set_dispatch_filter(R.ctx, &p->t, r, w, e);
+    if (dcts_alloc_disarm())
+        mdl_filter_nomem(&R.m, s, r, w, e, native, rc);
+    else
+        mdl_filter(&R.m, s, r, w, e, native, rc);
 }
 
 static void closed(int fd, int s)
@@ -499,6 +517,7 @@ static void exec_op(const mdl_op *op)
         }
         break;
     case OP_DISPATCH:   dispatch(op->b % N_TIMEOUTS, op->c % MDL_H_COUNT); break;
+    case OP_NOMEM:      filter_nomem(s, op->b & 7, op->c & 1, op->d % 4 + 1); break;
     }
 }
 
@@ -522,6 +541,11 @@ static void format_op(char *buf, size_t len, const mdl_op *op)
                  : "set_dispatch_filter", s, !!(op->b & 4), !!(op->b & 2), op->b & 1);
         break;
     case OP_NULLFILTER: snprintf(buf, len, "%s(NULL)", op->b & 1 ? "set_poll_dispatch_filter" : "set_dispatch_filter"); break;
+    case OP_NOMEM:
+        snprintf(buf, len, "%s T%d %d%d%d, its allocation #%d failing",
+                 op->c & 1 ? "set_poll_dispatch_filter" : "set_dispatch_filter",
+                 s, !!(op->b & 4), !!(op->b & 2), op->b & 1, op->d % 4 + 1);
+        break;
     case OP_CLOSED:
         snprintf(buf, len, "socket_closed(T%d's fd, %s)", s, op->b == 0 ? "itself"
                  : op->b == 1 ? "NULL" : "another target");
@@ -699,6 +723,14 @@ static mdl_op gen_op(rng *g, unsigned f)
         op.kind = OP_DUP;
         op.a = (unsigned char)c;
         op.b = pick(g, 2);
+        return op;
+    }
+    if ((f & MDL_F_ALLOC) && chance(g, 30)) {
+        op.kind = OP_NOMEM;
+        op.a = (unsigned char)s;
+        op.b = (unsigned char)(1 + pick(g, 7));
+        op.c = chance(g, 40);
+        op.d = (unsigned char)pick(g, 4);
         return op;
     }
     if ((f & MDL_F_BADARGS) && chance(g, 30)) {
@@ -885,12 +917,12 @@ static size_t shrink(const dc_backend *be, unsigned f, mdl_op *ops, size_t n,
 static const struct { const char *name; unsigned bit; } feature_table[] = {
     { "core", MDL_F_CORE }, { "close", MDL_F_CLOSE }, { "errors", MDL_F_ERRORS },
     { "nested", MDL_F_NESTED }, { "dup", MDL_F_DUP }, { "behind", MDL_F_BEHIND },
-    { "badargs", MDL_F_BADARGS },
+    { "badargs", MDL_F_BADARGS }, { "alloc", MDL_F_ALLOC },
 };
 
 const char *mdl_feature_names(void)
 {
-    return "core, close, errors, nested, dup, behind, badargs";
+    return "core, close, errors, nested, dup, behind, badargs, alloc";
 }
 
 int mdl_parse_features(const char *list, unsigned *out)
@@ -920,7 +952,7 @@ static void describe(mdl_result *res, unsigned long seed, unsigned f,
     res->diverged = 1;
     snprintf(res->clause, sizeof res->clause, "%s", o->clause);
     len += (size_t)snprintf(res->text + len, cap - len,
-                            "%s%s%s: %s\n  model seed %lu, features %#x; %s, "
+                            "%s%s%s: %s\n  model seed %lu, features %#x; %s "
                             "%zu op(s):\n", o->clause, cl ? " " : "",
                             cl ? cl->text : "", o->why, seed, f, note, n);
     for (size_t i = 0; i < n && len < cap - 100; i++) {
@@ -990,7 +1022,7 @@ void mdl_fuzz_one(const dc_backend *be, unsigned long seed, unsigned features,
     replay(be, features, ops, n, fork_trials, &again);
     if (!again.diverged || strcmp(again.clause, o.clause) != 0) {
         describe(res, seed, features, ops, n, &o,
-                 "not reproduced on replay, so not shrunk");
+                 "not reproduced on replay, so not shrunk:");
         return;
     }
     outcome last = again;
@@ -1045,6 +1077,15 @@ static void model_behind(dcts_t *t)
     run_seeds(t, MDL_F_CORE | MDL_F_CLOSE | MDL_F_BEHIND, 5000);
 }
 
+/* Catches: a registration that fails for want of memory but leaves the
+ * target half registered (called, or its fd's next holder confused), or
+ * a failed change that changed the interest anyway (ABI-5). */
+static void model_alloc(dcts_t *t)
+{
+    dcts_need_alloc_injection(t);
+    run_seeds(t, MDL_F_CORE | MDL_F_CLOSE | MDL_F_ALLOC, 6000);
+}
+
 const dcts_case dcts_cases_model[] = {
     { "mdl-core", "DSP-1 DSP-2 DSP-3 DSP-4 DSP-5 EVT-1 EVT-2 EVT-3 EVT-9 FLT-3 FLT-5",
       DCTS_MUST, "model-checked random sequences: filters, I/O, callbacks "
@@ -1061,5 +1102,8 @@ const dcts_case dcts_cases_model[] = {
     { "mdl-behind", "LIM-3",
       DCTS_MUST, "model-checked random sequences with registered fds closed "
       "behind the backend's back", model_behind, 0, "model" },
+    { "mdl-alloc", "ABI-5",
+      DCTS_MUST, "model-checked random sequences with filter calls whose "
+      "allocations fail", model_alloc, 0, "model" },
     { 0 }
 };

@@ -250,7 +250,8 @@ int mdl_filter(mdl *m, int slot, int r, int w, int e, int native, int rc)
                                      "fd_limit %d, returned %d", call, fd,
                                      m->be->fd_limit, rc);
     if (rc != 0) {
-        const char *clause = m->be->fd_limit > 0 ? "LIM-1"
+        const char *clause = m->in_pass ? "DSP-8"
+            : m->be->fd_limit > 0 ? "LIM-1"
             : hi >= 0 && !mine ? "FLT-4" : (!r && !w) ? "FLT-7"
             : native ? "FLT-5" : "FLT-3";
         return mdl_fail(m, clause, "%s(T%d, %d%d%d) on fd %d returned %d, "
@@ -270,6 +271,19 @@ int mdl_filter(mdl *m, int slot, int r, int w, int e, int native, int rc)
             return 0;
         }
     return mdl_fail(m, "HARNESS", "model registry full");
+}
+
+int mdl_filter_nomem(mdl *m, int slot, int r, int w, int e, int native, int rc)
+{
+    if (m->failed)
+        return -1;
+    if (rc >= 0)
+        return mdl_filter(m, slot, r, w, e, native, rc);
+    if (mdl_registered(m, slot) < 0) {  /* ABI-5: nothing changed */
+        m->slot[slot].gone = MDL_GONE_FAILED;
+        m->slot[slot].gone_pass = m->in_pass ? m->pass : 0;
+    }
+    return 0;
 }
 
 int mdl_socket_closed(mdl *m, int fd, int slot, int rc)
@@ -364,6 +378,7 @@ static const char *gone_clause(const mdl *m, const mdl_slot *s)
     case MDL_GONE_FILTER:   return "FLT-1";
     case MDL_GONE_NATIVE0:  return "FLT-6";
     case MDL_GONE_REPLACED: return "FLT-4";
+    case MDL_GONE_FAILED:   return "ABI-5";
     case MDL_GONE_NEVER:    break;
     }
     return "DSP-4";
@@ -376,6 +391,7 @@ static const char *gone_text(mdl_gone g)
     case MDL_GONE_FILTER:   return "after removal by set_dispatch_filter(0,0,0)";
     case MDL_GONE_NATIVE0:  return "after removal by set_poll_dispatch_filter(0)";
     case MDL_GONE_REPLACED: return "after another target replaced it on its fd";
+    case MDL_GONE_FAILED:   return "after its registration failed with an errno";
     case MDL_GONE_NEVER:    break;
     }
     return "never registered";

@@ -38,7 +38,7 @@
 /* How a target lost its registration: which clause a later call breaks. */
 typedef enum {
     MDL_GONE_NEVER, MDL_GONE_FILTER, MDL_GONE_NATIVE0, MDL_GONE_CLOSED,
-    MDL_GONE_REPLACED
+    MDL_GONE_REPLACED, MDL_GONE_FAILED
 } mdl_gone;
 
 typedef struct mdl_slot {
@@ -130,6 +130,9 @@ int mdl_fail(mdl *m, const char *clause, const char *fmt, ...);
  * updated as the contract says.  slot is the target's slot (-1: NULL). */
 int mdl_filter(mdl *m, int slot, int r, int w, int e, int native, int rc);
 int mdl_socket_closed(mdl *m, int fd, int slot, int rc);
+/* A filter call during which an allocation failed (ABI-5): a negative rc
+ * must have changed nothing; 0 is an ordinary success. */
+int mdl_filter_nomem(mdl *m, int slot, int r, int w, int e, int native, int rc);
 /* The caller closed fd behind the backend's back while a target holds it
  * (LIM-3): whatever the backend then does on that number is its choice. */
 void mdl_taint(mdl *m, int fd);
@@ -166,7 +169,8 @@ int mdl_nested_end(mdl *m, int rc);
 #define MDL_F_DUP      0x10u  /* dup: a file outliving its fd number */
 #define MDL_F_BEHIND   0x20u  /* a registered fd closed behind the backend */
 #define MDL_F_BADARGS  0x40u  /* bad timeouts, negative fds, NULL targets */
-#define MDL_F_ALL      0x7fu
+#define MDL_F_ALLOC    0x80u  /* a filter call whose nth allocation fails */
+#define MDL_F_ALL      0xffu
 
 typedef struct mdl_result {
     int diverged;             /* 1: a divergence (or a crash or a hang) */
