@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -174,8 +175,11 @@ static void open_chan(int c, int pipe_kind)
                  pipe_kind ? "pipe" : "socketpair", strerror(errno));
         return;
     }
-    *ch = (mdl_chan){ 1, pipe_kind, { sv[0], sv[1] }, { -1, -1 }, { 0, 0 },
-                      { 0, 0 }, { 0, 0 } };
+    struct stat st0, st1;
+    fstat(sv[0], &st0);
+    fstat(sv[1], &st1);
+    *ch = (mdl_chan){ 1, pipe_kind, { sv[0], sv[1] }, { -1, -1 },
+                      { st0.st_ino, st1.st_ino }, { 0, 0 }, { 0, 0 }, { 0, 0 } };
     if (R.ctx2 && R.twin.fd < 0 && !pipe_kind) {  /* ABI-3 */
         R.twin.fd = sv[0];
         int rc = R.be->set_dispatch_filter(R.ctx2, &R.twin, 1, 1, 1);

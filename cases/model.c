@@ -22,6 +22,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -331,8 +332,28 @@ static int predicted_readable(const mdl *m, int fd)
     return -1;
 }
 
+/* CLS-7: every fd the caller holds is still open on the file it opened
+ * (a backend that closed one lets the number go to the next socket). */
+static void check_fds_ours(mdl *m)
+{
+    for (int c = 0; c < MDL_CHANS; c++)
+        for (int i = 0; i < 4 && m->chan[c].open; i++) {
+            int fd = i < 2 ? m->chan[c].fd[i] : m->chan[c].dup[i - 2];
+            struct stat st;
+            if (fd < 0)
+                continue;
+            if (fstat(fd, &st) != 0 || st.st_ino != m->chan[c].ino[i % 2]) {
+                mdl_fail(m, "CLS-7", "fd %d, open as far as the caller knows, "
+                         "is %s: the backend closed an fd it did not open", fd,
+                         fstat(fd, &st) != 0 ? "closed" : "another file now");
+                return;
+            }
+        }
+}
+
 void mdl_pass_begin(mdl *m, mdl_handler_kind h, int bad_timeout)
 {
+    check_fds_ours(m);
     int keep = 0;
     if (m->prev_propagated)              /* ERR-7: leftovers may be kept */
         for (int i = 0; i < m->nseen && keep < MDL_SEEN - MDL_REGS; i++)
@@ -627,8 +648,12 @@ int mdl_pass_end(mdl *m, int rc)
         const mdl_seen *sn = &m->seen[i];
         int ri = mdl_holder(m, sn->fd);
         unsigned model = m->be->event_model;
+        /* Only while the number stays closed all through the pass: a
+         * backend may look at the fd when it calls, and a callback may
+         * have given the number to a new socket by then. */
         if (sn->old || ri < 0 || m->reg[ri].gen != sn->gen ||
             !m->reg[ri].behind || m->reg[ri].told || !(sn->k & POLLNVAL) ||
+            sn->dirty || sn->changed || !(kernel_view(sn->fd) & POLLNVAL) ||
             (model != DC_MODEL_SELECT && model != DC_MODEL_POLL))
             continue;
         return mdl_fail(m, "LIM-3", "T%d's fd %d was closed behind the "

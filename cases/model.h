@@ -72,6 +72,7 @@ typedef struct mdl_seen { /* a registration as a wait found it */
 typedef struct mdl_chan { /* a pipe (end 0 reads) or a socketpair */
     int open, pipe;
     int fd[2], dup[2];    /* -1 when closed */
+    unsigned long ino[2]; /* each end's inode: is fd still our file? */
     long bytes[2];        /* buffered towards end i */
     int wr_shut[2];       /* end i shut its writing side down */
     int rd_shut[2];       /* end i shut its reading side down */
