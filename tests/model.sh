@@ -53,6 +53,19 @@ mutant ABI-2 flags-overlap
 mutant ABI-3 shared-static-registry
 mutant LIM-3 closed-fd-e-masked
 
+# A backend of another design (tests/model-backends/records.c: records in
+# a swap-removed array, sequence numbers, reverse delivery): passed as
+# written, each of its defects found.
+CC=${CC:-cc}
+for d in 0 1 2 3 4; do
+  if ! "$CC" -std=gnu11 -Wall -Wextra -Werror -O2 -D_GNU_SOURCE -DDEFECT=$d -Ispec \
+       -fPIC -shared -o "$tmp/records$d.so" tests/model-backends/records.c -lm; then
+    echo "FAIL tests/model-backends/records.c builds with DEFECT=$d"; continue
+  fi
+  if ((d == 0)); then fuzz 0 "fuzz finds nothing in records.c (another design)" -- "$tmp/records0.so"
+  else fuzz 1 "fuzz finds defect $d of records.c" -- "$tmp/records$d.so"; fi
+done
+
 # The command line: a rerun, bad usage.
 "$H" fuzz --seed 7 "$BUILD/backends/poll.so" >"$tmp/out" 2>&1
 if [[ $? == 0 ]] && grep -q "1 sequence(s), seeds 7..7" "$tmp/out"; then
