@@ -193,8 +193,12 @@ static void open_chan(int c, int pipe_kind)
 static int on_twin(dc_target *self, unsigned long r, unsigned long w,
                    unsigned long e)
 {
-    mdl_fail(&R.m, "ABI-3", "dispatch_once of one context called the target "
-             "fd %d of another (r=%#lx w=%#lx e=%#lx)", self->fd, r, w, e);
+    if (R.m.destroying)
+        mdl_fail(&R.m, "CLS-6", "destroy called the target of fd %d", self->fd);
+    else
+        mdl_fail(&R.m, "ABI-3", "dispatch_once of one context called the "
+                 "target fd %d of another (r=%#lx w=%#lx e=%#lx)", self->fd,
+                 r, w, e);
     return 0;
 }
 
