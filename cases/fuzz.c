@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -34,7 +35,7 @@
 enum {
     OP_OPEN, OP_TARGET, OP_FILTER, OP_NULLFILTER, OP_CLOSED, OP_DROP,
     OP_FREE, OP_CLOSEFD, OP_DUP, OP_WRITE, OP_READ, OP_SHUT, OP_BEHAVE,
-    OP_DISPATCH, OP_NOMEM
+    OP_DISPATCH, OP_NOMEM, OP_HIGH
 };
 
 /* What a target does when called, after the call is checked. */
@@ -200,6 +201,36 @@ static int on_twin(dc_target *self, unsigned long r, unsigned long w,
                  "target fd %d of another (r=%#lx w=%#lx e=%#lx)", self->fd,
                  r, w, e);
     return 0;
+}
+
+/* LIM-1: moves an end's fd to fd_limit - 1 or fd_limit when the backend
+ * declares a limit, to 64 and above (past a bitmap's first word) when it
+ * does not; RLIMIT_NOFILE is raised when the hard limit allows, and the
+ * move is skipped when it does not or the number is taken. */
+static void move_high(int c, int end, int which)
+{
+    mdl_chan *ch = &R.m.chan[c];
+    int fd = ch->fd[end], lim = R.be->fd_limit;
+    int to = lim > 0 ? lim - 1 + (which & 1) : 64 + which % 8;
+    struct rlimit rl;
+    if (!ch->open || fd < 0 || fd == R.twin.fd || mdl_holder(&R.m, fd) >= 0 ||
+        to >= MDL_MAX_FD || getrlimit(RLIMIT_NOFILE, &rl) != 0)
+        return;
+    if ((rlim_t)to >= rl.rlim_cur) {
+        if ((rlim_t)to >= rl.rlim_max)
+            return;
+        rl.rlim_cur = rl.rlim_max < (rlim_t)MDL_MAX_FD ? rl.rlim_max : MDL_MAX_FD;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            return;
+    }
+    if (fcntl(to, F_GETFD) != -1 || errno != EBADF)
+        return;                         /* taken: not ours to move onto */
+    mdl_touch(&R.m, c);
+    if (dup3(fd, to, O_CLOEXEC) < 0)
+        return;
+    close(fd);
+    mark_stale(fd);
+    ch->fd[end] = to;
 }
 
 static void do_write(int c, int end, int n)
@@ -526,6 +557,7 @@ static void exec_op(const mdl_op *op)
         break;
     case OP_DISPATCH:   dispatch(op->b % N_TIMEOUTS, op->c % MDL_H_COUNT); break;
     case OP_NOMEM:      filter_nomem(s, op->b & 7, op->c & 1, op->d % 4 + 1); break;
+    case OP_HIGH:       move_high(c, op->b & 1, op->c); break;
     }
 }
 
@@ -562,6 +594,8 @@ static void format_op(char *buf, size_t len, const mdl_op *op)
     case OP_FREE: snprintf(buf, len, "free T%d", s); break;
     case OP_CLOSEFD: snprintf(buf, len, "close C%d end %d%s", c, op->b & 1, op->c & 1 ? " (its dup)" : ""); break;
     case OP_DUP: snprintf(buf, len, "dup C%d end %d", c, op->b & 1); break;
+    case OP_HIGH: snprintf(buf, len, "move C%d end %d to a high fd (%s)", c, op->b & 1,
+                           op->c & 1 ? "fd_limit, or 64 + k" : "fd_limit - 1, or 64 + k"); break;
     case OP_WRITE: snprintf(buf, len, "write %d byte(s) into C%d end %d", op->c % 64 + 1, c, op->b & 1); break;
     case OP_READ: snprintf(buf, len, "read from C%d end %d", c, op->b & 1); break;
     case OP_SHUT: snprintf(buf, len, "shutdown C%d end %d %s", c, op->b & 1, op->c % 3 == 0 ? "SHUT_RD" : op->c % 3 == 1 ? "SHUT_WR" : "SHUT_RDWR"); break;
@@ -731,6 +765,13 @@ static mdl_op gen_op(rng *g, unsigned f)
         op.kind = OP_DUP;
         op.a = (unsigned char)c;
         op.b = pick(g, 2);
+        return op;
+    }
+    if ((f & MDL_F_HIGHFD) && chance(g, 25)) {
+        op.kind = OP_HIGH;
+        op.a = (unsigned char)c;
+        op.b = pick(g, 2);
+        op.c = (unsigned char)pick(g, 8);
         return op;
     }
     if ((f & MDL_F_ALLOC) && chance(g, 30)) {
@@ -926,11 +967,12 @@ static const struct { const char *name; unsigned bit; } feature_table[] = {
     { "core", MDL_F_CORE }, { "close", MDL_F_CLOSE }, { "errors", MDL_F_ERRORS },
     { "nested", MDL_F_NESTED }, { "dup", MDL_F_DUP }, { "behind", MDL_F_BEHIND },
     { "badargs", MDL_F_BADARGS }, { "alloc", MDL_F_ALLOC },
+    { "highfd", MDL_F_HIGHFD },
 };
 
 const char *mdl_feature_names(void)
 {
-    return "core, close, errors, nested, dup, behind, badargs, alloc";
+    return "core, close, errors, nested, dup, behind, badargs, alloc, highfd";
 }
 
 int mdl_parse_features(const char *list, unsigned *out)
@@ -1071,7 +1113,7 @@ static void model_close(dcts_t *t) { run_seeds(t, MDL_F_CORE | MDL_F_CLOSE, 2000
 static void model_errors(dcts_t *t)
 {
     run_seeds(t, MDL_F_CORE | MDL_F_CLOSE | MDL_F_ERRORS | MDL_F_NESTED |
-              MDL_F_BADARGS, 3000);
+              MDL_F_BADARGS | MDL_F_HIGHFD, 3000);
 }
 
 /* Catches: events of a duplicated file delivered, after its fd was closed
@@ -1101,9 +1143,9 @@ const dcts_case dcts_cases_model[] = {
     { "mdl-close", "DSP-6 DSP-7 DSP-8 FLT-1 FLT-4 FLT-6 CLS-1 CLS-2 CLS-3 CLS-4 CLS-5",
       DCTS_MUST, "model-checked random sequences: socket_closed, close, free, "
       "fd and address reuse, replacement", model_close, 0, "model" },
-    { "mdl-errors", "ERR-2 ERR-3 ERR-4 ERR-5 ERR-6 ERR-7 ERR-8 DSP-9 LIM-2 LIM-4 TMO-7",
+    { "mdl-errors", "ERR-2 ERR-3 ERR-4 ERR-5 ERR-6 ERR-7 ERR-8 DSP-9 LIM-1 LIM-2 LIM-4 TMO-7",
       DCTS_MUST, "model-checked random sequences: raises, handlers, nested "
-      "dispatch_once, bad arguments", model_errors, 0, "model" },
+      "dispatch_once, bad arguments, high fds", model_errors, 0, "model" },
     { "mdl-dup", "CLS-2 DSP-5",
       DCTS_MUST, "model-checked random sequences with dup'd files outliving "
       "their fd numbers", model_dup, 0, "model" },

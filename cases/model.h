@@ -32,6 +32,7 @@
 #define MDL_BULK  48      /* more, registered at once by a callback (DSP-8) */
 #define MDL_ALL_SLOTS (MDL_SLOTS + MDL_BULK)
 #define MDL_CHANS 6       /* pipes and socketpairs open at once */
+#define MDL_MAX_FD 1100   /* the highest fd number a sequence uses, +1 */
 #define MDL_REGS  (MDL_SLOTS * 2 + MDL_BULK)
 #define MDL_SEEN  (MDL_REGS * 2)
 
@@ -90,7 +91,7 @@ typedef struct mdl {
     mdl_reg reg[MDL_REGS];
     mdl_chan chan[MDL_CHANS];
     unsigned next_gen;
-    int tainted[1024];            /* fd numbers closed behind the backend */
+    int tainted[MDL_MAX_FD];      /* fd numbers closed behind the backend */
 
     /* the pass in progress */
     unsigned pass;                /* passes so far */
@@ -171,7 +172,9 @@ int mdl_nested_end(mdl *m, int rc);
 #define MDL_F_BEHIND   0x20u  /* a registered fd closed behind the backend */
 #define MDL_F_BADARGS  0x40u  /* bad timeouts, negative fds, NULL targets */
 #define MDL_F_ALLOC    0x80u  /* a filter call whose nth allocation fails */
-#define MDL_F_ALL      0xffu
+#define MDL_F_HIGHFD   0x100u /* fds moved to fd_limit - 1 and fd_limit
+                               * (LIM-1), or past 64 when there is none */
+#define MDL_F_ALL      0x1ffu
 
 typedef struct mdl_result {
     int diverged;             /* 1: a divergence (or a crash or a hang) */

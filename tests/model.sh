@@ -29,11 +29,11 @@ for b in select poll epoll; do
   fuzz 0 "fuzz finds nothing in $b (every feature)" -- "$BUILD/backends/$b.so"
 done
 fuzz 0 "fuzz finds nothing in libev (no fds closed behind it, no allocation failures)" -- \
-  --features core,close,errors,nested,dup,badargs "$BUILD/backends/libev.so"
+  --features core,close,errors,nested,dup,badargs,highfd "$BUILD/backends/libev.so"
 fuzz 0 "fuzz finds nothing in libuv (no dup'd files, no fds closed behind it, no allocation failures)" -- \
-  --features core,close,errors,nested,badargs "$BUILD/backends/libuv.so"
+  --features core,close,errors,nested,badargs,highfd "$BUILD/backends/libuv.so"
 fuzz 0 "fuzz finds nothing in libevent (no dup'd files, no fds closed behind it)" -- \
-  --features core,close,errors,nested,badargs,alloc "$BUILD/backends/libevent.so"
+  --features core,close,errors,nested,badargs,alloc,highfd "$BUILD/backends/libevent.so"
 
 # Mutants of different areas, each found with its clause.
 # mutant CLAUSE NAME: found (exit 1) and the report names CLAUSE.
@@ -52,6 +52,8 @@ mutant CLS-6 destroy-notifies-targets
 mutant ABI-2 flags-overlap
 mutant ABI-3 shared-static-registry
 mutant LIM-3 closed-fd-e-masked
+mutant LIM-1 fd-limit-check-removed
+mutant CLS-7 socket-closed-closes-fd
 
 # A backend of another design (tests/model-backends/records.c: records in
 # a swap-removed array, sequence numbers, reverse delivery): passed as
