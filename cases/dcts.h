@@ -54,6 +54,7 @@ extern const dcts_case dcts_cases_limits[];
 extern const dcts_case dcts_cases_scale[];
 extern const dcts_case dcts_cases_peers[];   /* need socat */
 extern const dcts_case dcts_cases_faults[];
+extern const dcts_case dcts_cases_model[];   /* model.h, fuzz.c */
 
 /* The whole table, in order; *count receives its length. */
 const dcts_case *const *dcts_all_cases(size_t *count);

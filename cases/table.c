@@ -20,6 +20,7 @@ static const dcts_case *const areas[] = {
     dcts_cases_scale,
     dcts_cases_faults,
     dcts_cases_peers,
+    dcts_cases_model,
 };
 
 #define MAX_CASES 512

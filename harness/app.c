@@ -7,6 +7,7 @@
 #include "catalog.h"
 #include "expect.h"
 #include "guard.h"
+#include "fuzz_cmd.h"
 #include "loader.h"
 #include "options.h"
 #include "outfile.h"
@@ -436,6 +437,9 @@ int dcts_main(int argc, char **argv, const dc_backend *(*embedded)(void))
         break;
     case DCTS_MODE_BENCH:
         rc = dcts_bench_main(opt.bench_argc, opt.bench_argv, embedded);
+        break;
+    case DCTS_MODE_FUZZ:
+        rc = dcts_fuzz_main(opt.bench_argc, opt.bench_argv, embedded);
         break;
     }
     dcts_options_free(&opt);

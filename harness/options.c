@@ -241,8 +241,9 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
         o->explain_id = argv[2];
         return 0;
     }
-    if (argc > 1 && strcmp(argv[1], "bench") == 0) {
-        o->mode = DCTS_MODE_BENCH;
+    if (argc > 1 && (strcmp(argv[1], "bench") == 0 ||
+                     strcmp(argv[1], "fuzz") == 0)) {
+        o->mode = argv[1][0] == 'b' ? DCTS_MODE_BENCH : DCTS_MODE_FUZZ;
         o->bench_argc = argc - 1;
         o->bench_argv = (char **)argv + 1;
         return 0;
@@ -310,6 +311,7 @@ void dcts_usage(FILE *f)
 "Usage: dispatch-cts [OPTION]... [BACKEND.so]...\n"
 "       dispatch-cts explain CLAUSE-OR-CASE-ID\n"
 "       dispatch-cts bench [OPTION]... [BACKEND.so]...\n"
+"       dispatch-cts fuzz [--seed S] [--seconds N] [BACKEND.so]\n"
 "\n"
 "Checks dispatch context backends against the contract: spec/CONTRACT.md in\n"
 "the source, installed as PREFIX/share/doc/dispatch-cts/CONTRACT.md, with the\n"
@@ -424,6 +426,13 @@ void dcts_usage(FILE *f)
 "  epoll, poll and select loops and a no-polling oracle on the same\n"
 "  descriptors: time per event, setup, passes, memory, paired ratios; a\n"
 "  table, --json and --svg (see 'dispatch-cts bench --help')\n"
+"\n"
+"Differential testing:\n"
+"  dispatch-cts fuzz ... runs seeded random operation sequences against one\n"
+"  backend and checks every call it makes against an executable model of\n"
+"  the contract; a divergence is shrunk and printed with its seed and the\n"
+"  command that reruns it (exit 0 none, 1 found, 2 usage; see 'dispatch-cts\n"
+"  fuzz --help').  The cases mdl-* run a fixed set of seeds\n"
 "\n"
 "Exit status:\n"
 "  0  no FAIL, TIMEOUT or CRASH on any backend (WARN and SKIP are fine),\n"

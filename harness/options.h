@@ -19,7 +19,8 @@ typedef enum {
     DCTS_MODE_HELP,             /* --help */
     DCTS_MODE_VERSION,          /* --version */
     DCTS_MODE_BENCH,            /* `dispatch-cts bench ...` (bench.h) */
-    DCTS_MODE_EXPLAIN           /* `dispatch-cts explain ID` */
+    DCTS_MODE_EXPLAIN,          /* `dispatch-cts explain ID` */
+    DCTS_MODE_FUZZ              /* `dispatch-cts fuzz ...` (fuzz_cmd.h) */
 } dcts_mode;
 
 typedef enum {
@@ -47,8 +48,8 @@ typedef struct dcts_options {
     int keep_privileges;        /* --keep-privileges */
     int strict;                 /* --strict */
     const char *argv0;          /* for rerun hints */
-    int bench_argc;             /* DCTS_MODE_BENCH: the arguments from */
-    char **bench_argv;          /* "bench" on, for bench_options.c */
+    int bench_argc;             /* DCTS_MODE_BENCH and _FUZZ: the arguments */
+    char **bench_argv;          /* from "bench" (or "fuzz") on */
     const char *explain_id;     /* DCTS_MODE_EXPLAIN: the clause or case */
 } dcts_options;
 
@@ -62,7 +63,7 @@ void dcts_options_init(dcts_options *o, const char *argv0);
  * from $DCTS_TIMEOUT_SCALE when set, which --timeout-scale overrides).  When argv[1] is
  * "bench", the rest belongs to the benchmark: mode DCTS_MODE_BENCH, with
  * bench_argc/bench_argv from "bench" on (a backend file named bench is
- * given as ./bench).  Returns 0, or -1
+ * given as ./bench); "fuzz" likewise, mode DCTS_MODE_FUZZ.  Returns 0, or -1
  * with a one-line message (no program name, no newline) in err. */
 int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
                        char *err, size_t errlen);

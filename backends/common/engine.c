@@ -350,9 +350,13 @@ static int run_engine(dcb_engine *eng, double wait_s)
         rc = eng->ops->timer_arm(eng, wait_s);
         if (rc < 0)
             return rc;
-        while (rc == 0 && eng->turn->n == 0 && !eng->turn->timer_fired &&
-               dcb_deadline_remaining(&deadline) > 0)
+        /* At least one run: a tiny timeout can be over before the first
+         * check (a loaded machine), and skipping the run would leave a
+         * target that was ready all along uncalled (DSP-3). */
+        do
             rc = run_once(eng, 1);
+        while (rc == 0 && eng->turn->n == 0 && !eng->turn->timer_fired &&
+               dcb_deadline_remaining(&deadline) > 0);
         eng->ops->timer_disarm(eng);
     }
     if (rc == 0 && eng->turn->n > 0)

@@ -95,6 +95,8 @@ struct dc_context {
     unsigned last_serial;       /* the serial given out last */
     dcb_ready *snap;            /* the pass's snapshot, reused */
     size_t snap_cap, nsnap;
+    struct pollfd *now;         /* confirm(): one per snapshot entry */
+    size_t now_cap;
     int in_dispatch;            /* DSP-9: a dispatch_once is running */
 };
 
@@ -345,6 +347,7 @@ static void urg_destroy(dc_context *ctx)
     free(ctx->slot);
     free(ctx->to_arm);
     free(ctx->snap);
+    free(ctx->now);
     free(ctx);
 }
 
@@ -406,6 +409,41 @@ static size_t reap(dc_context *ctx)
     }
 }
 
+/* The snapshot's bits as they are now, in one poll(2) over its fds.  A
+ * completion's bits are those of the moment it completed, and a request
+ * completed by a wake-up takes them from the wake-up's key: a socket
+ * wakes its readers with EPOLLPRI (and a hangup with EPOLLERR) in the key
+ * whether or not there is urgent data or an error, and data that came and
+ * was read before this pass still shows.  What the target gets must be
+ * what is pending (DSP-4, EVT-9), so each entry takes poll's word, and
+ * one with nothing left is dropped (its fd is re-armed all the same).
+ * Returns the entries kept. */
+static size_t confirm(dc_context *ctx, size_t live)
+{
+    size_t n = ctx->nsnap, kept = 0;
+    if (n == 0)
+        return live;
+    for (size_t i = 0; i < n; i++)
+        ctx->now[i] = (struct pollfd){
+            .fd = ctx->snap[i].fd,
+            .events = (short)kernel_events(
+                dcb_registry_lookup(&ctx->reg, ctx->snap[i].fd)->flags),
+        };
+    if (poll(ctx->now, (nfds_t)n, 0) < 0)
+        return live;                /* keep the completions' word */
+    for (size_t i = 0; i < n; i++) {
+        dcb_ready ev = ctx->snap[i];
+        unsigned long bits = (unsigned long)(unsigned short)ctx->now[i].revents;
+        ev.r = bits & URG_R_BITS;
+        ev.w = bits & URG_WRITE;
+        ev.e = bits & URG_EXCEPT;
+        if (ev.r | ev.w | ev.e)
+            ctx->snap[kept++] = ev;
+    }
+    ctx->nsnap = kept;
+    return kept;
+}
+
 /* Waits up to timeout_ms for a completion: poll(2) on the ring's fd, which
  * is readable while completions wait in the queue.  Returns like poll.
  *
@@ -444,7 +482,7 @@ static int wait_ring(void *arg, int timeout_ms)
         if (polled < 0)
             return -1;              /* errno from poll: EINTR is resumed */
     }
-    size_t live = reap(ctx);
+    size_t live = confirm(ctx, reap(ctx));
     if (live > 0 || timeout_ms == 0 || polled == 0)
         return (int)live;
     errno = EINTR;                  /* a signal, or stale ones only */
@@ -463,6 +501,12 @@ static int wait_and_dispatch(dc_context *ctx, double timeout,
                                sizeof *ctx->snap);
 
     ctx->snap = snap;
+    if (rc == 0) {
+        void *now = ctx->now;
+        rc = dcb_array_reserve(&now, &ctx->now_cap, count > 0 ? count : 1,
+                               sizeof *ctx->now);
+        ctx->now = now;
+    }
     if (rc == 0)
         rc = arm_queued(ctx);
     if (rc < 0)
@@ -504,7 +548,9 @@ static const dc_backend descriptor = {
     .flags_for = urg_flags_for,
     .fd_limit = 0,                  /* LIM-1: any fd the process can open */
     .event_model = DC_MODEL_POLL,
-    .caps = 0,                      /* DSP-9: nesting is refused */
+    /* DSP-9: nesting is refused.  LIM-3: a request in flight holds its
+     * file, so a close behind our back is not seen while it waits. */
+    .caps = DC_CAP_CLOSED_FD_SILENT,
 };
 
 DC_EXPORT_BACKEND(descriptor)
