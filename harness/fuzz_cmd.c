@@ -154,9 +154,23 @@ static double now_s(void)
     return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
-/* The worker: sequences until the time or the count is used up. */
-static void worker(const dc_backend *be, const fuzz_options *o, fuzz_shared *sh)
+/* The backend, loaded in this (child) process: no backend code ever runs
+ * in the harness process (docs/THREAT-MODEL.md). */
+static const dc_backend *attach_here(dcts_backend_handle *h)
 {
+    char err[1024];
+    if (dcts_backend_attach(h, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": cannot load the backend again: %s\n", err);
+        _exit(4);
+    }
+    return h->be;
+}
+
+/* The worker: sequences until the time or the count is used up. */
+static void worker(dcts_backend_handle *h, const fuzz_options *o,
+                   fuzz_shared *sh)
+{
+    const dc_backend *be = attach_here(h);
     double end = now_s() + o->seconds;
     for (long i = 0; o->count < 0 || i < o->count; i++) {
         sh->current = o->seed + (unsigned long)i;
@@ -204,7 +218,7 @@ int dcts_fuzz_main(int argc, char **argv, const dc_backend *(*embedded)(void))
     fflush(NULL);
     pid_t pid = fork();
     if (pid == 0)
-        worker(h.be, &o, sh);
+        worker(&h, &o, sh);
     int st = 0, rc;
     if (pid < 0 || waitpid(pid, &st, 0) < 0) {
         fprintf(stderr, PROG ": cannot start the worker: %s\n", strerror(errno));
@@ -218,7 +232,19 @@ int dcts_fuzz_main(int argc, char **argv, const dc_backend *(*embedded)(void))
     } else {
         mdl_result res = sh->res;
         if (!(WIFEXITED(st) && (WEXITSTATUS(st) == 1 || WEXITSTATUS(st) == 3))) {
-            mdl_fuzz_one(h.be, sh->current, o.features, 1, &res); /* died */
+            /* It died: the seed again, alone, in a process of its own. */
+            unsigned long seed = sh->current;
+            memset(&sh->res, 0, sizeof sh->res);
+            fflush(NULL);
+            pid_t again = fork();
+            if (again == 0) {
+                mdl_fuzz_one(attach_here(&h), seed, o.features, 1, &sh->res);
+                _exit(0);
+            }
+            if (again > 0 && waitpid(again, NULL, 0) == again)
+                res = sh->res;
+            else
+                memset(&res, 0, sizeof res);
             if (!res.diverged) {        /* it needs the earlier contexts */
                 int hang = WIFSIGNALED(st) && WTERMSIG(st) == SIGALRM;
                 res.diverged = 1;
