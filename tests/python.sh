@@ -60,9 +60,16 @@ run "reference with bools for R, W and E" "$mutants:Booleans"
 adapters=backends/python/adapters
 # LABEL FILE:FACTORY EXTRA-ARGS (the peer cases are a race for adapters
 # that split a target's fields into several calls: see their files).
+# The model's cases (mdl-*) are left out for the adapters: each runs 120
+# generated sequences, and through an adapter with known gaps (calls split
+# per field, DSP-1; an E-only interest refused, FLT-7; an infinite timeout
+# overflowing, TMO-7) the first gap a sequence reaches, or the watchdog,
+# decides whether it ends FAIL or TIMEOUT: no expectation could be exact.
+# The gaps themselves are named by the cases listed in the expectations;
+# the reference above runs the mdl-* cases like every other.
 while read -r label spec extra; do
   run "adapter $label against spec/expectations/$label.txt" "$adapters/$spec" \
-    --expect "spec/expectations/$label.txt" $extra
+    --expect "spec/expectations/$label.txt" --exclude 'mdl-*' $extra
 done <<'LIST'
 py-asyncore-poll asyncore_adapter.py:AsyncorePoll --exclude peer-*
 py-asyncore-poll2 asyncore_adapter.py:AsyncorePoll2 --exclude peer-*

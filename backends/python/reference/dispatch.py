@@ -120,9 +120,11 @@ class _Context:
             raise TypeError(f"fd {fd!r} is not an int")
         if fd < 0:
             raise OSError(errno.EBADF, f"negative fd {fd}")      # LIM-2
-        if self.fd_limit and fd >= self.fd_limit:
+        if registering and self.fd_limit and fd >= self.fd_limit:
+            # LIM-1; a removal past the limit removes what was never
+            # registered, which is harmless (FLT-1).
             raise OSError(errno.ERANGE, f"fd {fd} is past the limit "
-                          f"{self.fd_limit}")                     # LIM-1
+                          f"{self.fd_limit}")
         return fd
 
     # ---- the pass -------------------------------------------------------
