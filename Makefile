@@ -102,7 +102,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 unit: $(UNIT_BIN)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
-        $(wildcard backends/select/*.c backends/poll/*.c) $(COMMON_SRC) $(HEADERS)
+        $(wildcard backends/select/*.c backends/poll/*.c backends/epoll/*.c) \
+        $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
 

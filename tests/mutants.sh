@@ -47,6 +47,7 @@ done
 
 # Each manifest line names real clauses, the same ones as its patch's
 # "Breaks:" header (a typo would make --filter select the wrong cases).
+should_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · SHOULD · .*/\1/p' spec/CONTRACT.md)
 all_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · .*/\1/p' spec/CONTRACT.md)
 while read -r name clauses what; do
   for c in ${clauses//,/ }; do
@@ -91,10 +92,14 @@ while read -r name clauses what; do
     continue
   fi
   rc=$(cat "$tmp/$name.rc")
-  # Caught: a "not ok" that is not a TODO (WARN) line: FAIL, TIMEOUT, CRASH.
-  # A test point reads "not ok N - BACKEND: CASE-ID [# directive]".
-  by=$(grep '^not ok ' "$tmp/$name.tap" | grep -v '# TODO' |
-       sed -E 's/^not ok [0-9]+ - //; s/^[^ :]*: //; s/[ #].*//' | sort -u | tr '\n' ' ')
+  # Caught: a case ending FAIL, TIMEOUT or CRASH; or WARN, when every
+  # clause the mutant breaks is a SHOULD (a failed SHOULD case is a WARN).
+  caught_by='FAIL|TIMEOUT|CRASH'
+  should_only=1
+  for c in ${clauses//,/ }; do grep -qx "$c" <<<"$should_clauses" || should_only=0; done
+  ((should_only)) && caught_by+='|WARN'
+  by=$(awk -f tools/tap-failures.awk "$tmp/$name.tap" |
+       awk -v re="^($caught_by)\$" '$2 ~ re {print $1}' | sort -u | tr '\n' ' ')
   by=${by% }
   if [[ -n $by ]]; then
     caught=$((caught + 1))
