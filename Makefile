@@ -5,6 +5,8 @@
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
+#   make mutation-auto   automatic mutation of the bundled backends: the
+#                   score and the triaged survivors (tools/mutate.py)
 #   make bench      how fast the bundled backends and adapters dispatch, against
 #                   raw epoll/poll/select loops: a table, $(BUILD)/bench.json
 #                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
@@ -62,7 +64,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
-.PHONY: all run check install uninstall clean unit mutants mutation-report
+.PHONY: all run check install uninstall clean unit mutants mutation-report mutation-auto
 .PHONY: engines-report bench bench-instructions
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
@@ -112,6 +114,15 @@ mutants: $(MUTANT_SO)
 # The mutation score: every MUST clause has a mutant, every mutant caught.
 mutation-report: all mutants
 	tests/mutants.sh --report $(BUILD)
+
+# Automatic mutation (tools/mutate.py --help): generic operators applied
+# one at a time to backends/select, poll, epoll and common, each mutant
+# built and run on the suite; prints the score and the survivors, checked
+# against backends/mutants/AUTO-TRIAGE.tsv.  CPU heavy: two at a time, nice
+# 10, within MUTATION_BUDGET seconds; MUTATION_SAMPLE=N MUTATION_SEED=S for
+# a quick sampled run.
+mutation-auto: all
+	nice -n 10 python3 tools/mutate.py run --build $(BUILD)
 
 run: all
 	$(BUILD)/dispatch-cts $(CORE_SO)
