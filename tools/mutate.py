@@ -34,7 +34,11 @@ why, or name the case that now catches it.
 Usage:
   mutate.py list                  every mutant: id and the mutated line
   mutate.py show ID               the mutant as a diff
-  mutate.py run [--build DIR]     build and run them (see the environment)
+  mutate.py run [--build DIR] [--ids FILE]
+                                  build and run them (see the environment);
+                                  --ids: only the ids listed in FILE (first
+                                  word of each line, e.g. the survivors of
+                                  build/mutation/results.tsv)
 
 Environment (run):
   MUTATION_BUDGET   seconds before no new mutant is started (default 780)
@@ -518,9 +522,16 @@ def read_triage():
 
 
 def cmd_run(args):
-    build = "build"
-    if args[:1] == ["--build"]:
-        build = args[1]
+    build, ids = "build", None
+    while args:
+        if args[0] == "--build" and len(args) > 1:
+            build = args[1]
+        elif args[0] == "--ids" and len(args) > 1:
+            with open(args[1]) as f:
+                ids = {line.split()[0] for line in f if line.strip()}
+        else:
+            sys.exit("mutate.py: run: unknown argument %s" % args[0])
+        args = args[2:]
     env = os.environ
     budget = float(env.get("MUTATION_BUDGET", "780"))
     jobs = int(env.get("MUTATION_JOBS", "2"))
@@ -531,6 +542,8 @@ def cmd_run(args):
     if not os.access(harness, os.X_OK):
         sys.exit("mutate.py: %s not built (make all)" % harness)
     mutants = generate()
+    if ids is not None:
+        mutants = [m for m in mutants if m["id"] in ids]
     if env.get("MUTATION_FILTER"):
         mutants = [m for m in mutants if env["MUTATION_FILTER"] in m["id"]]
     total = len(mutants)
