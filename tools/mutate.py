@@ -34,6 +34,8 @@ why, or name the case that now catches it.
 Usage:
   mutate.py list                  every mutant: id and the mutated line
   mutate.py show ID               the mutant as a diff
+  mutate.py report [--build DIR]  the last run's score and survivors again,
+                                  against the triage file as it is now
   mutate.py run [--build DIR] [--ids FILE]
                                   build and run them (see the environment);
                                   --ids: only the ids listed in FILE (first
@@ -253,13 +255,18 @@ def generate():
         for no, (m, o) in enumerate(zip(mlines, olines), 1):
             if no in pre or not m.strip():
                 continue
-            count = {}
+            count, seen = {}, set()
             for op, col, length, new in line_mutants(m, o):
                 idx = count.get(op, 0)
                 count[op] = idx + 1
-                result.append({"id": "%s:%d:%s:%d" % (path, no, op, idx),
-                               "path": path, "line": no, "col": col,
-                               "len": length, "new": new, "text": o})
+                mutant = {"id": "%s:%d:%s:%d" % (path, no, op, idx),
+                          "path": path, "line": no, "col": col,
+                          "len": length, "new": new, "text": o}
+                # "return 0" made "return 1" by OBO and by RET is one mutant:
+                # the first id keeps it (the others' ids stay as they were).
+                if mutated_line(mutant) not in seen:
+                    seen.add(mutated_line(mutant))
+                    result.append(mutant)
     return result
 
 
@@ -444,11 +451,39 @@ class Suite:
         return suite_once(cmd + [so], cap)
 
 
-def kill_group(pid):
+def kill_session(sid):
+    """Stops the harness run in session sid and every case it started:
+    SIGTERM first (the harness then kills its running cases, each in a
+    process group of its own), then SIGKILL to whatever of the session is
+    left, found by its session id in /proc, so that no case outlives its
+    run."""
     try:
-        os.killpg(pid, 9)
+        os.kill(sid, 15)
     except ProcessLookupError:
-        pass                            # it ended meanwhile
+        pass
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline and session_pids(sid):
+        time.sleep(0.05)
+    for pid in session_pids(sid):
+        try:
+            os.kill(pid, 9)
+        except ProcessLookupError:
+            pass
+
+
+def session_pids(sid):
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == sid and fields[0] != "Z":
+            pids.append(int(entry))
+    return pids
 
 
 def suite_once(cmd, timeout):
@@ -457,7 +492,7 @@ def suite_once(cmd, timeout):
     # its own session, so that stopping it stops its cases too
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
                          text=True, start_new_session=True)
-    timer = threading.Timer(timeout, kill_group, [p.pid])
+    timer = threading.Timer(timeout, kill_session, [p.pid])
     timer.start()
     verdict = None
     try:
@@ -466,11 +501,12 @@ def suite_once(cmd, timeout):
             break
     finally:
         if verdict is not None:
-            kill_group(p.pid)
+            kill_session(p.pid)
         p.stdout.close()
         rc = p.wait()
-        timed_out = not timer.is_alive() and verdict is None and rc == -9
+        timed_out = not timer.is_alive() and verdict is None and rc < 0
         timer.cancel()
+        kill_session(p.pid)             # a case left behind, if any
     if verdict:
         return verdict
     if timed_out:
@@ -653,6 +689,24 @@ def report(results, total, seconds, work):
     return 0 if score >= 95.0 and not untriaged and not stale else 1
 
 
+def cmd_report(args):
+    """Re-reads build/mutation/results.tsv (written by run)."""
+    build = args[1] if args[:1] == ["--build"] and len(args) > 1 else "build"
+    work = os.path.join(ROOT, build, "mutation")
+    byid = {m["id"]: m for m in generate()}
+    results, total = {}, len(byid)
+    try:
+        with open(os.path.join(work, "results.tsv")) as f:
+            for line in f:
+                mid, verdict, host, seconds = line.rstrip("\n").split("\t")[:4]
+                if mid in byid:
+                    m = dict(byid[mid], seconds=float(seconds))
+                    results[mid] = (m, verdict, host)
+    except OSError:
+        sys.exit("mutate.py: no %s/results.tsv: run first" % os.path.relpath(work, ROOT))
+    return report(results, total, 0, work)
+
+
 def main(argv):
     if not argv or argv[0] in ("-h", "--help"):
         print(__doc__)
@@ -673,6 +727,8 @@ def main(argv):
         return 2
     if argv[0] == "run":
         return cmd_run(argv[1:])
+    if argv[0] == "report":
+        return cmd_report(argv[1:])
     print("mutate.py: unknown command %s (try --help)" % argv[0], file=sys.stderr)
     return 2
 
