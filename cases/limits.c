@@ -264,9 +264,11 @@ static void fd_closed_behind_the_back_alone(dcts_t *t)
  * any pass, as in lim-closed-behind-back), its target is told.  The case
  * process's fd 0 is the harness's /dev/null stdin, which no case reads,
  * so the first socket is moved onto it (dup2 closes the old one).
+ * A context is also made while fd 0 is free, so that the backend's own
+ * fd (an epoll fd) may be 0.
  * Catches: a loop over the fds (building the sets, reading the results,
  * looking for closed fds) that starts at 1, or "fd > 0" taken for "fd is
- * valid". */
+ * valid" (for the caller's fds or the backend's own). */
 static void fd_zero(dcts_t *t)
 {
     int peer;
@@ -282,6 +284,10 @@ static void fd_zero(dcts_t *t)
           z->calls, z->r_seen);
     OK(dcts_closed(t, 0, z));
     dcts_close(t, 0);
+    dc_context *other = NULL;           /* its own fds may now take 0 */
+    OK(t->be->create(&other));
+    CHECK(other != NULL, "expected: create, with fd 0 free, sets a context");
+    t->be->destroy(other);
 
     int sv[2];
     dcts_socketpair_at(t, sv, 0);       /* 0 is free: just closed */
