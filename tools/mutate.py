@@ -28,8 +28,11 @@ libuv) and run on the whole suite; it is killed when any case fails
 exceeds its timeout.  A shared-file mutant that survives one backend is
 tried on the next.  A mutant that does not compile (-Werror) is stillborn
 and not counted.  Survivors are looked up in the triage file
-(backends/mutants/AUTO-TRIAGE.tsv): each must be marked equivalent, with
-why, or name the case that now catches it.
+(backends/mutants/AUTO-TRIAGE.tsv): each is marked equivalent (with why;
+not counted) or uncaught (a real defect no case catches yet, with why;
+counted as survived); the file also keeps, as caught-by CASE, earlier
+survivors that a case was then added for.  The exit status is 0 when the
+score is at least 95% and every survivor is triaged.
 
 Usage:
   mutate.py list                  every mutant: id and the mutated line
@@ -654,17 +657,21 @@ def report(results, total, seconds, work):
             counts[key] = counts.get(key, 0) + 1
             if verdict == "survived":
                 survivors.append((m, host))
-    equivalent, caught_later, untriaged, stale = [], [], [], []
+    # A survivor is triaged "equivalent" (no behaviour the contract can
+    # tell apart: not counted), "uncaught" (a real defect no case catches
+    # yet: counted as survived, with why), or "caught-by CASE" (an earlier
+    # run's survivor that CASE was added for: surviving again is an error).
+    equivalent, uncaught, untriaged, wrong = [], [], [], []
     for m, host in survivors:
         t = triage.get(m["id"])
-        if t is None:
-            untriaged.append((m, host))
-        elif t[2] and t[2].strip() != m["text"].strip():
-            stale.append((m, host))
+        if t is None or (t[2] and t[2].strip() != m["text"].strip()):
+            untriaged.append((m, host))     # none, or made for another line
         elif t[0] == "equivalent":
-            equivalent.append((m, t))
+            equivalent.append((m, host))
+        elif t[0] == "uncaught":
+            uncaught.append((m, host))
         else:
-            caught_later.append((m, t))
+            wrong.append((m, host))
     run_count = counts["killed"] + counts["survived"]
     countable = run_count - len(equivalent)
     killed = counts["killed"]
@@ -674,19 +681,19 @@ def report(results, total, seconds, work):
     print("run:                    %d (%d stillborn, not counted; %d not run within the budget)"
           % (run_count + counts["stillborn"], counts["stillborn"], counts["not run"]))
     print("killed:                 %d" % killed)
-    print("survived:               %d (%d equivalent, %d caught by a newer case, %d untriaged%s)"
-          % (counts["survived"], len(equivalent), len(caught_later), len(untriaged),
-             ", %d triaged for another line" % len(stale) if stale else ""))
+    print("survived:               %d (%d equivalent, %d uncaught, %d untriaged, "
+          "%d triaged as caught)" % (counts["survived"], len(equivalent), len(uncaught),
+                                     len(untriaged), len(wrong)))
     print("score:                  %.1f%% of %d non-equivalent mutants killed (%.0f s)"
           % (score, countable, seconds))
     if survivors:
-        print("\nsurvivors (see %s):" % os.path.relpath(TRIAGE, ROOT))
-        for m, host in survivors:
-            t = triage.get(m["id"])
-            tag = t[0] if t and (m, host) not in stale else "UNTRIAGED"
-            print("  %-40s %-26s [%s] %s" % (m["id"], tag, host, mutated_line(m).strip()))
+        print("\nsurvivors (triage: %s):" % os.path.relpath(TRIAGE, ROOT))
+        for group, tag in ((equivalent, "equivalent"), (uncaught, "uncaught"),
+                           (untriaged, "UNTRIAGED"), (wrong, "TRIAGED AS CAUGHT")):
+            for m, host in group:
+                print("  %-40s %-18s [%s] %s" % (m["id"], tag, host, mutated_line(m).strip()))
     print("\nresults: %s" % os.path.relpath(os.path.join(work, "results.tsv"), ROOT))
-    return 0 if score >= 95.0 and not untriaged and not stale else 1
+    return 0 if score >= 95.0 and not untriaged and not wrong else 1
 
 
 def cmd_report(args):
