@@ -7,6 +7,8 @@
 #   make engines-report   check the engine adapters against their expected
 #                   gaps and rewrite spec/ENGINES.md
 #   make check      the same as ./run_tests.sh
+#   make mutation-auto   automatic mutation of the bundled backends: the
+#                   score and the triaged survivors (tools/mutate.py)
 #   make bench      how fast the bundled backends and adapters dispatch, against
 #                   raw epoll/poll/select loops: a table, $(BUILD)/bench.json
 #                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
@@ -123,7 +125,7 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
-.PHONY: all run check install uninstall clean unit mutants mutation-report
+.PHONY: all run check install uninstall clean unit mutants mutation-report mutation-auto
 .PHONY: engines-report bench bench-instructions
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
@@ -166,7 +168,8 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 unit: $(UNIT_BIN)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
-        $(wildcard backends/select/*.c backends/poll/*.c backends/uring/*.c) $(COMMON_SRC) $(HEADERS)
+        $(wildcard backends/select/*.c backends/poll/*.c backends/epoll/*.c backends/uring/*.c) \
+        $(COMMON_SRC) $(HEADERS)
 	@mkdir -p $(dir $@)
 	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
 
@@ -175,6 +178,16 @@ mutants: $(MUTANT_SO)
 # The mutation score: every MUST clause has a mutant, every mutant caught.
 mutation-report: all mutants
 	tests/mutants.sh --report $(BUILD)
+
+# Automatic mutation (tools/mutate.py --help): generic operators applied
+# one at a time to backends/select, poll, epoll and common, each mutant
+# built and run on the suite; prints the score and the survivors, checked
+# against backends/mutants/AUTO-TRIAGE.tsv.  CPU heavy: two at a time, nice
+# 10, within MUTATION_BUDGET seconds; MUTATION_SAMPLE=N MUTATION_SEED=S for
+# a quick sampled run.
+mutation-auto: all
+	nice -n 10 python3 tools/mutate.py run --build $(BUILD)
+
 
 # The optional libraries and socat first (installed when root, else the
 # command is printed), then a fresh make that probes for them.

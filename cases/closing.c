@@ -125,10 +125,15 @@ static void reused_number_not_routed_to_old(dcts_t *t)
  * epoll registers the file, EPOLL_CTL_DEL on a closed number cannot remove
  * the entry, and the surviving entry's events reach whoever holds the
  * number now, or, held by no one, end every wait at once (a busy loop). */
-static void duplicate_outlives_closed_fd(dcts_t *t)
+static void duplicate_outlives(dcts_t *t, dcts_probe *bystander,
+                               int bystander_peer)
 {
     int peer, sv[2];
     dcts_probe *o = dcts_probe_on_socketpair(t, "O", &peer);
+    if (bystander != NULL) {            /* see the case below */
+        dcts_close_keep_number(t, 0);   /* our stdin (/dev/null) goes */
+        o->target.fd = dcts_move_fd(t, o->target.fd, 0);
+    }
     int fd = o->target.fd;
 
     OK(dcts_filter(t, o, 1, 0, 0));
@@ -139,7 +144,7 @@ static void duplicate_outlives_closed_fd(dcts_t *t)
     dcts_expect_idle_wait(t, 30, "the only readable file is one whose fd "
                           "was closed and socket_closed, kept open by a "
                           "duplicate");
-    dcts_socketpair_at(t, sv, fd);
+    dcts_socketpair_at(t, sv, fd);     /* the number was kept for this */
     dcts_probe *n = dcts_probe_new(t, "N", sv[0]);
     OK(dcts_filter(t, n, 1, 0, 0));
     OK(dcts_dispatch(t, 0));
@@ -149,9 +154,41 @@ static void duplicate_outlives_closed_fd(dcts_t *t)
     dcts_expect_idle_wait(t, 30, "N, on the reused number, has nothing to "
                           "read; the readable file is O's old one");
     dcts_write_byte(t, sv[1]);
+    if (bystander != NULL)
+        dcts_write_byte(t, bystander_peer);
     OK(dcts_dispatch(t, 0));
     CHECK(n->calls == 1 && n->r, "expected: N called with R for its own "
           "byte; observed: %d call(s), r=%#lx", n->calls, n->r);
+    if (bystander != NULL)
+        CHECK(bystander->calls == 1 && bystander->r, "expected: %s (another "
+              "fd, registered all along) called with R once its byte came; "
+              "observed: %d call(s), r=%#lx", bystander->name,
+              bystander->calls, bystander->r);
+}
+
+static void duplicate_outlives_closed_fd(dcts_t *t)
+{
+    duplicate_outlives(t, NULL, -1);
+}
+
+/* CLS-2, CLS-1: the same with K, another target, registered (R, idle) all
+ * along: whatever the backend does about the old file's stale entry (an
+ * epoll backend may rebuild its epoll set from the registry), K is still
+ * waited for, and called once its byte comes.  O is on fd 0 (the case
+ * process's /dev/null stdin, replaced): the lowest number, where a
+ * backend's rebuild would put a new epoll fd if the case did not keep it
+ * (drop_connection keeps it, so the case can reuse it).
+ * Catches: an epoll rebuild that drops or mangles the other registrations
+ * (a copy loop that skips some, a wrong tag, the old epoll fd kept), or
+ * that takes a new epoll fd of 0 for a failure and keeps the stale entry
+ * (every wait then ends at once). */
+static void duplicate_outlives_closed_fd_others_kept(dcts_t *t)
+{
+    int peer;
+    dcts_probe *k = dcts_probe_on_socketpair(t, "K", &peer);
+
+    OK(dcts_filter(t, k, 1, 0, 0));
+    duplicate_outlives(t, k, peer);
 }
 
 /* ---- CLS-3 .. CLS-5: which target goes ---------------------------------- */
@@ -417,6 +454,10 @@ const dcts_case dcts_cases_closing[] = {
     { "cls-reused-fd-not-routed-to-old", "CLS-2", DCTS_MUST,
       "a new socket on a closed target's fd number never reaches the old "
       "target", reused_number_not_routed_to_old, 0, NULL },
+    { "cls-duplicate-others-kept", "CLS-2 CLS-1 TMO-11", DCTS_MUST,
+      "a duplicated fd closed before socket_closed: the other targets are "
+      "still waited for", duplicate_outlives_closed_fd_others_kept, 0,
+      "timing" },
     { "cls-duplicate-outlives-fd", "CLS-2 CLS-1 TMO-11", DCTS_MUST,
       "a closed fd's file kept open by a dup never reaches the number's new "
       "holder, nor spins", duplicate_outlives_closed_fd, 0, "timing" },

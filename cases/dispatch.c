@@ -202,13 +202,10 @@ static int act_first_on_other(dcts_t *t, dcts_probe *p, unsigned long r,
     return 0;
 }
 
-/* Makes A and B ready with interest (r, w, e), dispatches once, and
- * requires that one of them was called and that the deed went through. */
-static void run_duel(dcts_t *t, duel *d, int r, int w, int e)
+/* A and B, registered and ready, dispatched once: one of them must be
+ * called and the deed must go through. */
+static void run_duel_on(dcts_t *t, duel *d, dcts_probe *a, dcts_probe *b)
 {
-    dcts_probe *a = dcts_ready_probe(t, "A", r, w, e);
-    dcts_probe *b = dcts_ready_probe(t, "B", r, w, e);
-
     a->other = b, b->other = a;
     a->user = b->user = d;
     a->action = b->action = act_first_on_other;
@@ -217,6 +214,13 @@ static void run_duel(dcts_t *t, duel *d, int r, int w, int e)
           "expected: A or B (both ready) called; observed: neither");
     CHECK(d->rc == 0, "expected: the operations made from %s's callback "
           "return 0; observed: %s", d->actor->name, dcts_code_name(d->rc));
+}
+
+/* Makes A and B ready with interest (r, w, e), then run_duel_on. */
+static void run_duel(dcts_t *t, duel *d, int r, int w, int e)
+{
+    run_duel_on(t, d, dcts_ready_probe(t, "A", r, w, e),
+                dcts_ready_probe(t, "B", r, w, e));
 }
 
 static void note_rc(duel *d, int rc)
@@ -228,6 +232,11 @@ static void note_rc(duel *d, int rc)
 static void deed_narrow_to_write(dcts_t *t, duel *d)
 {
     note_rc(d, dcts_filter(t, d->victim, 0, 1, 0));
+}
+
+static void deed_narrow_to_read(dcts_t *t, duel *d)
+{
+    note_rc(d, dcts_filter(t, d->victim, 1, 0, 0));
 }
 
 static void deed_remove(dcts_t *t, duel *d)
@@ -277,6 +286,44 @@ static void callback_narrows_other(dcts_t *t)
           "expected: on the next pass %s (W interest, writable) called with "
           "W only; observed: %d call(s), r=%#lx w=%#lx", d.victim->name,
           d.victim->calls_this_pass, d.victim->r, d.victim->w);
+}
+
+/* A TCP socket with a byte to read, urgent data pending and room to
+ * write, registered R|W|E: every field has something to report. */
+static dcts_probe *probe_with_every_field(dcts_t *t, const char *name)
+{
+    int client, server;
+    dcts_tcp_pair(t, &client, &server);
+    dcts_write_byte(t, client);
+    dcts_send_urgent(t, client);
+    dcts_probe *p = dcts_probe_new(t, name, server);
+    OK(dcts_filter(t, p, 1, 1, 1));
+    return p;
+}
+
+/* DSP-5: every field is masked, not only R.  First two readable and
+ * writable sockets registered R|W, then two TCP sockets with data, urgent
+ * data and room registered R|W|E; each time the first called narrows the
+ * other to R, which then gets neither W nor E in that pass.
+ * Catches: a re-check that masks R (or only some fields) by the current
+ * interest and passes W or E from the wait through. */
+static void callback_narrows_other_fields(dcts_t *t)
+{
+    duel rw = { .deed = deed_narrow_to_read };
+    run_duel(t, &rw, 1, 1, 0);
+    CHECK(rw.victim->calls == 0 || rw.victim->w == 0,
+          "expected: %s, narrowed from R|W to R by %s earlier in the pass, "
+          "gets no W; observed: w=%#lx", rw.victim->name, rw.actor->name,
+          rw.victim->w);
+
+    duel rwe = { .deed = deed_narrow_to_read };
+    run_duel_on(t, &rwe, probe_with_every_field(t, "C"),
+                probe_with_every_field(t, "D"));
+    CHECK(rwe.victim->calls == 0 ||
+          (rwe.victim->w == 0 && rwe.victim->e == 0),
+          "expected: %s, narrowed from R|W|E to R by %s earlier in the pass, "
+          "gets neither W nor E; observed: w=%#lx e=%#lx", rwe.victim->name,
+          rwe.actor->name, rwe.victim->w, rwe.victim->e);
 }
 
 /* DSP-4, DSP-5: A and B readable with R interest only; the first called
@@ -732,6 +779,9 @@ const dcts_case dcts_cases_dispatch[] = {
     { "dsp-callback-narrows-other", "DSP-5", DCTS_MUST,
       "a target narrowed to W earlier in the pass gets no R",
       callback_narrows_other, 0, NULL },
+    { "dsp-callback-narrows-other-fields", "DSP-5", DCTS_MUST,
+      "a target narrowed to R earlier in the pass gets neither W nor E",
+      callback_narrows_other_fields, 0, NULL },
     { "dsp-narrowed-to-nothing-pending", "DSP-4 DSP-5", DCTS_MUST,
       "a target whose only pending field is switched off earlier in the "
       "pass is not called in it", narrowed_to_nothing_pending, 0, NULL },

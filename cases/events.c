@@ -96,6 +96,16 @@ static int filled_socket(dcts_t *t)
     return sv[0];
 }
 
+/* A socket with a byte to read and a full send buffer: readable only. */
+static int readable_filled_socket(dcts_t *t)
+{
+    int sv[2];
+    dcts_socketpair(t, sv);
+    dcts_fill(t, sv[0]);
+    dcts_write_byte(t, sv[1]);
+    return sv[0];
+}
+
 /* A socket whose peer closed (POLLIN|POLLOUT|POLLHUP). */
 static int hungup_socket(dcts_t *t)
 {
@@ -436,6 +446,29 @@ static void r_only_not_woken_by_writable(dcts_t *t)
     expect_fields(t, p, F_R, "readable and writable socket, R interest");
 }
 
+/* EVT-3: neither a W-only target on a socket that is only readable nor an
+ * E-only one on a socket that is readable and writable (no urgent data, no
+ * hangup, no error) is called, or woken: the wait sleeps.
+ * Catches: a backend that waits on every fd for a field it was not asked
+ * for (an fd put in readfds, writefds or exceptfds whatever its interest,
+ * e.g. a flag test written with | for &) and masks the result afterwards:
+ * nobody is called, but every wait returns at once (a busy loop). */
+static void unasked_fields_do_not_wake(dcts_t *t)
+{
+    dcts_probe *w = watch(t, "W", readable_filled_socket(t), 0, 1, 0);
+    dcts_probe *e = watch(t, "E", readable_socket(t), 0, 0, 1);
+
+    dispatch_now(t);
+    CHECK(w->calls == 0 && e->calls == 0, "expected: W (W interest, socket "
+          "only readable) and E (E interest, socket readable and writable) "
+          "not called; observed: W %d, E %d call(s)", w->calls, e->calls);
+    dcts_expect_idle_wait(t, 50, "a W-only target on a socket that is only "
+                          "readable and an E-only one on a readable and "
+                          "writable socket");
+    CHECK(w->calls == 0 && e->calls == 0, "expected: W and E still not "
+          "called after a 50 ms wait");
+}
+
 /* ---- EVT-4: what the mechanism reports unasked -------------------------- */
 
 /* EVT-4: a pipe whose writer closed reaches an R-only reader; no spin after.
@@ -731,6 +764,10 @@ const dcts_case dcts_cases_events[] = {
     { "evt-r-only-not-woken-by-writable", "EVT-3 TMO-11", DCTS_MUST,
       "an R-only target on a writable socket is neither called nor spun on",
       r_only_not_woken_by_writable, 0, "timing" },
+    { "evt-unasked-fields-no-wakeup", "EVT-3 TMO-11", DCTS_MUST,
+      "W-only on a readable socket and E-only on a readable and writable "
+      "one are neither called nor spun on", unasked_fields_do_not_wake, 0,
+      "timing" },
     { "evt-pipe-hangup-r-only", "EVT-4 EVT-6 TMO-11", DCTS_MUST,
       "a pipe whose writer closed reaches an R-only reader; then no busy loop",
       pipe_hangup_reaches_r_only_target, 0, "timing" },

@@ -540,7 +540,8 @@ static void release_fds(dcts_t *t, fd_fill *fill)
 /* ABI-4, ABI-5: with every fd taken (RLIMIT_NOFILE lowered, the table
  * filled), a registration, a filter change, a dispatch, a second create
  * and a socket_closed each work or return a negative errno, and leave the
- * registry as the model says; a failed create keeps no fd.  Once fds are
+ * registry as the model says; a failed create keeps no fd and (where the
+ * allocator is interposed) no memory.  Once fds are
  * free again everything works.
  * Catches: a backend that needs a new fd per call (a pipe or an eventfd
  * to wake itself, a dup for the kernel) and crashes or returns -1 when it
@@ -582,8 +583,14 @@ static void operations_without_free_fds(dcts_t *t)
     }
 
     int fds = open_fd_count();
+    int counted = dcts_alloc_injection_unavailable() == NULL;
+    long live = counted ? dcts_alloc_live_bytes() : 0;
     dc_context *other = NULL;
     int rcreate = t->be->create(&other);
+    if (rcreate != 0 && counted)
+        CHECK(dcts_alloc_live_bytes() == live, "expected: a failed create "
+              "keeps no memory; observed: %ld bytes more in use",
+              dcts_alloc_live_bytes() - live);
     CHECK(rcreate == 0 || is_negative_errno(rcreate), "expected: with no "
           "free fd, create returns 0 or a negative errno; observed: %s",
           dcts_code_name(rcreate));

@@ -488,6 +488,46 @@ static void refused_flags_change_nothing(dcts_t *t)
              "lets it): no refusal to check");
 }
 
+/* FLT-6: flags with a bit the backend may not know (the top bit of an
+ * unsigned long, which no mechanism's flags use) are refused with a
+ * negative errno, leaving the registration exactly as it was, or
+ * accepted (0) as a registration of at least their known interest.
+ * Checked from both states: unregistered, then registered for R.
+ * Catches: an unknown bit answered 0 without registering anything (the
+ * caller believes it is registered and waits forever), a refusal that
+ * half-applied the new interest or dropped the old one. */
+static void unknown_bits_refused_or_registered(dcts_t *t)
+{
+    const unsigned long unknown = ~(~0ul >> 1);
+    int peer;
+    dcts_probe *a = dcts_probe_on_socketpair(t, "A", &peer);
+
+    dcts_write_byte(t, peer);           /* readable and writable */
+    int rc = dcts_poll_filter(t, a, t->be->flags_for(1, 0, 0) | unknown);
+    CHECK(rc <= 0, "expected: 0 or a negative errno for flags with an "
+          "unknown bit; observed: %s", dcts_code_name(rc));
+    dispatch_now(t);
+    if (rc == 0)
+        expect_last_call(t, a, 1, 1, 0, "registered, unregistered before, "
+                         "with flags_for(1,0,0) plus an unknown bit: "
+                         "accepted");
+    else
+        CHECK(a->calls == 0, "expected: A (unregistered; flags with an "
+              "unknown bit refused with %s) not called; observed: %d "
+              "call(s)", dcts_code_name(rc), a->calls);
+
+    OK(dcts_filter(t, a, 1, 0, 0));
+    int before = a->calls;
+    rc = dcts_poll_filter(t, a, t->be->flags_for(0, 1, 0) | unknown);
+    CHECK(rc <= 0, "expected: 0 or a negative errno for flags with an "
+          "unknown bit; observed: %s", dcts_code_name(rc));
+    dispatch_now(t);
+    expect_last_call(t, a, before + 1, rc != 0, rc == 0,
+                     rc == 0 ? "R interest changed to flags_for(0,1,0) plus "
+                     "an unknown bit: accepted" : "R interest kept: "
+                     "flags_for(0,1,0) plus an unknown bit refused");
+}
+
 /* ---- FLT-7: E alone is a registration ----------------------------------- */
 
 /* A TCP socket that gets urgent data after p is registered E-only on it. */
@@ -590,6 +630,10 @@ const dcts_case dcts_cases_filters[] = {
     { "flt-poll-filter-zero-removes", "FLT-6 TMO-11", DCTS_MUST,
       "set_poll_dispatch_filter(o, 0) removes o: not called, fd not waited on",
       poll_filter_zero_removes, 0, "timing" },
+    { "flt-unknown-bits", "FLT-6", DCTS_MUST,
+      "flags with an unknown bit: refused, registration untouched, or "
+      "accepted as their known interest", unknown_bits_refused_or_registered,
+      0, NULL },
     { "flt-e-only-is-live", "FLT-7", DCTS_MUST,
       "an E-only interest is a registration that hears the model's E events",
       e_only_interest_is_live, 0, "tcp" },

@@ -200,11 +200,42 @@ static int told_of_closed_fd(dcts_t *t, const dcts_probe *b)
     }
 }
 
-/* LIM-3, TMO-11: B's fd (R interest only) is closed without socket_closed
- * while A is readable.  Each pass returns 0; A gets its R in the first; B
- * is told in E within two (unless the backend declares
- * DC_CAP_CLOSED_FD_SILENT); after socket_closed(B) idle waits sleep.
- * No fd is opened after the close, so its number is not reused.
+/* LIM-3, TMO-11: B's fd (b_fd, R interest) was just closed without
+ * socket_closed; a, when not NULL, is readable (and drains itself).  Each
+ * of two passes returns 0 and a gets its R in the first; B is told within
+ * the two (unless the backend declares DC_CAP_CLOSED_FD_SILENT); after
+ * socket_closed(B) idle waits sleep and B is not called again. */
+static void expect_closed_fd_told(dcts_t *t, dcts_probe *a, dcts_probe *b,
+                                  int b_fd)
+{
+    for (int pass = 1; pass <= 2; pass++) {
+        int rc = dcts_dispatch(t, 0);
+        CHECK(rc == 0, "expected: dispatch_once #%d with a registered fd "
+              "closed behind the backend's back returns 0; observed: %s",
+              pass, dcts_code_name(rc));
+        if (a != NULL)
+            CHECK(a->calls == 1 && a->r_seen, "expected: A (readable) "
+                  "called with R in the first pass despite B's closed fd; "
+                  "observed: %d call(s) after pass %d", a->calls, pass);
+    }
+    CHECK(told_of_closed_fd(t, b), "expected: %s (fd %d closed behind the "
+          "backend's back%s) told within two passes%s, since the backend "
+          "does not declare DC_CAP_CLOSED_FD_SILENT; observed: %d call(s), "
+          "e seen %#lx", b->name, b_fd, a ? "" : ", nothing else ready",
+          t->be->event_model == DC_MODEL_OTHER ? "" : " in E", b->calls,
+          b->e_seen);
+    OK(dcts_closed(t, b_fd, b));
+    int b_calls = b->calls;
+    dcts_expect_idle_wait(t, 30, "after socket_closed of the fd closed "
+                          "behind the backend's back");
+    CHECK(b->calls == b_calls, "expected: %s not called after its "
+          "socket_closed; observed: %d more call(s)", b->name,
+          b->calls - b_calls);
+}
+
+/* LIM-3: B's fd (R interest only) is closed without socket_closed while A
+ * is readable (expect_closed_fd_told).  No fd is opened after the close,
+ * so its number is not reused.
  * Catches: select's EBADF returned as -EBADF on every call (every target
  * wedged), a retry loop on EBADF that never ends or spins, the closed fd
  * dropped without telling its target, the fd kept in the sets after
@@ -221,26 +252,61 @@ static void fd_closed_behind_the_back(dcts_t *t)
     OK(dcts_filter(t, b, 1, 0, 0));
     dcts_write_byte(t, peer);
     dcts_close(t, b_fd);
-    for (int pass = 1; pass <= 2; pass++) {
-        int rc = dcts_dispatch(t, 0);
-        CHECK(rc == 0, "expected: dispatch_once #%d with a registered fd "
-              "closed behind the backend's back returns 0; observed: %s",
-              pass, dcts_code_name(rc));
-        CHECK(a->calls == 1 && a->r_seen, "expected: A (readable) called "
-              "with R in the first pass despite B's closed fd; observed: %d "
-              "call(s) after pass %d", a->calls, pass);
-    }
-    CHECK(told_of_closed_fd(t, b), "expected: B (fd %d closed behind the "
-          "backend's back) told within two passes%s, since the backend does "
-          "not declare DC_CAP_CLOSED_FD_SILENT; observed: %d call(s), e seen "
-          "%#lx", b_fd, t->be->event_model == DC_MODEL_OTHER ? "" : " in E",
-          b->calls, b->e_seen);
-    OK(dcts_closed(t, b_fd, b));
-    int b_calls = b->calls;
-    dcts_expect_idle_wait(t, 30, "after socket_closed of the fd closed "
-                          "behind the backend's back");
-    CHECK(b->calls == b_calls, "expected: B not called after its "
-          "socket_closed; observed: %d more call(s)", b->calls - b_calls);
+    expect_closed_fd_told(t, a, b, b_fd);
+}
+
+/* LIM-3: the same with nothing else ready: the closed fd is the only
+ * news, and still reaches its target.
+ * Catches: a select backend that, once the retry without the closed fd
+ * finds nothing ready (0), returns "nothing happened" without reporting
+ * the closed fd it found, so its target is never told. */
+static void fd_closed_behind_the_back_alone(dcts_t *t)
+{
+    dcts_probe *b = dcts_probe_on_socketpair(t, "B", NULL);
+    int b_fd = b->target.fd;
+
+    OK(dcts_filter(t, b, 1, 0, 0));
+    dcts_close(t, b_fd);
+    expect_closed_fd_told(t, NULL, b, b_fd);
+}
+
+/* DSP-3, LIM-3: fd 0 is an fd like any other: readable, it is called;
+ * closed behind the backend's back (a second socket there, closed before
+ * any pass, as in lim-closed-behind-back), its target is told.  The case
+ * process's fd 0 is the harness's /dev/null stdin, which no case reads,
+ * so the first socket is moved onto it (dup2 closes the old one).
+ * A context is also made while fd 0 is free, so that the backend's own
+ * fd (an epoll fd) may be 0.
+ * Catches: a loop over the fds (building the sets, reading the results,
+ * looking for closed fds) that starts at 1, or "fd > 0" taken for "fd is
+ * valid" (for the caller's fds or the backend's own). */
+static void fd_zero(dcts_t *t)
+{
+    int peer;
+    dcts_probe *z = dcts_probe_on_socketpair(t, "Z", &peer);
+
+    dcts_close_keep_number(t, 0);       /* our stdin (/dev/null) goes */
+    z->target.fd = dcts_move_fd(t, z->target.fd, 0);
+    z->action = dcts_act_drain;
+    OK(dcts_filter(t, z, 1, 0, 0));
+    dcts_write_byte(t, peer);
+    OK(dcts_dispatch(t, 0));
+    CHECK(z->calls == 1 && z->r_seen, "expected: Z (fd 0, readable, R "
+          "interest) called once with R; observed: %d call(s), r seen %#lx",
+          z->calls, z->r_seen);
+    OK(dcts_closed(t, 0, z));
+    dcts_close(t, 0);
+    dc_context *other = NULL;           /* its own fds may now take 0 */
+    OK(t->be->create(&other));
+    CHECK(other != NULL, "expected: create, with fd 0 free, sets a context");
+    t->be->destroy(other);
+
+    int sv[2];
+    dcts_socketpair_at(t, sv, 0);       /* 0 is free: just closed */
+    dcts_probe *b = dcts_probe_new(t, "B", sv[0]);
+    OK(dcts_filter(t, b, 1, 0, 0));
+    dcts_close(t, 0);
+    expect_closed_fd_told(t, NULL, b, 0);
 }
 
 /* ---- LIM-4: NULL targets ---------------------------------------------------- */
@@ -327,6 +393,12 @@ const dcts_case dcts_cases_limits[] = {
     { "lim-closed-behind-back", "LIM-3 TMO-11", DCTS_MUST,
       "an fd closed without socket_closed: no crash, wedge or spin; told in E",
       fd_closed_behind_the_back, 2, NULL },
+    { "lim-closed-behind-back-alone", "LIM-3 TMO-11", DCTS_MUST,
+      "an fd closed without socket_closed, nothing else ready: told in E",
+      fd_closed_behind_the_back_alone, 2, NULL },
+    { "lim-fd-zero", "DSP-3 LIM-3 TMO-11", DCTS_MUST,
+      "fd 0 is dispatched, and told in E when closed behind the backend",
+      fd_zero, 2, NULL },
     { "lim-null-target", "LIM-4", DCTS_MUST,
       "a NULL target is refused with -EINVAL by both filter calls",
       null_target, 2, NULL },

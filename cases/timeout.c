@@ -567,6 +567,43 @@ static void signal_does_not_cut_the_wait(dcts_t *t)
           "returned after %.1f ms", not_cut_short_ms(t, 100), ms);
 }
 
+/* TMO-9, TMO-10: 100 waits of 2 ms in a storm of signals (one every
+ * 0.2 ms), so that many of them are interrupted just as their time runs
+ * out.  A, read dry after its one event, and the idle targets are never
+ * called, and each call returns 0.
+ * Catches: a backend that, when the time left after EINTR is up, reports
+ * the interrupted wait as "ready": select's sets (still the interest) or
+ * an event buffer still holding the previous wait's events are read as
+ * this wait's results. */
+static void short_waits_in_storm_not_stale(dcts_t *t)
+{
+    idle_set idle = idle_targets(t);
+    const double s = 0.002;
+    int peer, rc = 0;
+    dcts_probe *a = reader(t, &peer);
+
+    dcts_write_byte(t, peer);
+    OK(dcts_dispatch(t, 0));            /* A's event: the last one seen */
+    CHECK(a->calls == 1, "expected: A (readable) called once; observed: %d "
+          "call(s)", a->calls);
+    dcts_signal_storm(t, 200);
+    long before = dcts_signals_delivered();
+    for (int i = 0; i < 100 && rc == 0; i++)
+        rc = dcts_dispatch_full(t, &s, NULL, NULL);
+    long during = dcts_signals_delivered() - before;
+    dcts_signal_storm_stop(t);
+    if (during < 25)
+        SKIP("only %ld signal(s) arrived during 100 waits of 2 ms: the "
+             "storm proves nothing", during);
+    CHECK(rc == 0, "expected: dispatch_once(2 ms) during a signal storm "
+          "returns 0; observed: %s", dcts_code_name(rc));
+    CHECK(a->calls == 1, "expected: A (read dry) not called again by waits "
+          "that signals interrupted; observed: %d more call(s), last with "
+          "r=%#lx w=%#lx e=%#lx", a->calls - 1, a->r, a->w, a->e);
+    check_idle_untouched(t, &idle, "TMO-10: short waits interrupted by "
+                         "signals as their time ran out");
+}
+
 /* A byte 40 ms into dispatch_once(1 s) calls, in a storm of signals.  A
  * backend may return 0 early after a signal (TMO-3 is a SHOULD), so the
  * wait is called again until the byte is dispatched or limit_ms passes.
@@ -686,6 +723,9 @@ const dcts_case dcts_cases_timeout[] = {
     { "tmo-signal-not-cut-short", "TMO-3", DCTS_SHOULD,
       "a wait in a signal storm goes on with the time left",
       signal_does_not_cut_the_wait, 2, "timing signals" },
+    { "tmo-signal-short-waits-not-stale", "TMO-9 TMO-10", DCTS_MUST,
+      "100 waits of 2 ms in a signal storm return 0 and call nobody",
+      short_waits_in_storm_not_stale, 4, "timing signals" },
     { "tmo-signal-event-not-lost", "TMO-9 TMO-10", DCTS_MUST,
       "an event during a signal storm is dispatched promptly",
       event_in_signal_storm_not_lost, 4, "timing signals" },

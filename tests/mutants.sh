@@ -5,8 +5,10 @@
 #     NAME  CLAUSE[,CLAUSE...]  what the defect is
 # Each mutant (build/mutants/NAME.so) is run on the cases that name one of
 # its clauses; it is caught when one of them ends FAIL, TIMEOUT or CRASH.
-# Also checked: every MUST clause of spec/CONTRACT.md has a mutant, and the
-# manifest and the patches agree.
+# Also checked: every MUST clause of spec/CONTRACT.md has a mutant, the
+# manifest and the patches agree, and every case of `dispatch-cts --list`
+# is failed (FAIL, TIMEOUT, CRASH, or WARN for a SHOULD case) by at least
+# one mutant: a case no mutant fails has never been seen to bite.
 #
 # Without --report, prints one "PASS ..." or "FAIL ..." line per check (for
 # run_tests.sh).  With --report, prints the mutation score table.
@@ -45,6 +47,7 @@ done
 
 # Each manifest line names real clauses, the same ones as its patch's
 # "Breaks:" header (a typo would make --filter select the wrong cases).
+should_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · SHOULD · .*/\1/p' spec/CONTRACT.md)
 all_clauses=$(sed -n 's/^### \([A-Z]*-[0-9]*\) · .*/\1/p' spec/CONTRACT.md)
 while read -r name clauses what; do
   for c in ${clauses//,/ }; do
@@ -98,10 +101,14 @@ while read -r name clauses what; do
     continue
   fi
   rc=$(cat "$tmp/$name.rc")
-  # Caught: a "not ok" that is not a TODO (WARN) line: FAIL, TIMEOUT, CRASH.
-  # A test point reads "not ok N - BACKEND: CASE-ID [# directive]".
-  by=$(grep '^not ok ' "$tmp/$name.tap" | grep -v '# TODO' |
-       sed -E 's/^not ok [0-9]+ - //; s/^[^ :]*: //; s/[ #].*//' | sort -u | tr '\n' ' ')
+  # Caught: a case ending FAIL, TIMEOUT or CRASH; or WARN, when every
+  # clause the mutant breaks is a SHOULD (a failed SHOULD case is a WARN).
+  caught_by='FAIL|TIMEOUT|CRASH'
+  should_only=1
+  for c in ${clauses//,/ }; do grep -qx "$c" <<<"$should_clauses" || should_only=0; done
+  ((should_only)) && caught_by+='|WARN'
+  by=$(awk -f tools/tap-failures.awk "$tmp/$name.tap" |
+       awk -v re="^($caught_by)\$" '$2 ~ re {print $1}' | sort -u | tr '\n' ' ')
   by=${by% }
   if [[ -n $by ]]; then
     caught=$((caught + 1))
@@ -125,6 +132,26 @@ while read -r name clauses what; do
   fi
 done <<<"$manifest_lines"
 
+# ---- every case fails on at least one mutant -----------------------------------
+# Which cases failed on which mutant, from each mutant's TAP
+# (tools/tap-failures.awk); a mutant refused by the loader ran no case.
+for f in "$tmp"/*.tap; do
+  [[ -f $f ]] || continue
+  m=$(basename "$f" .tap)
+  awk -f tools/tap-failures.awk "$f" | while read -r id st; do echo "$id $m"; done
+done | sort -u >"$tmp/kills"
+all_cases=$("$H" --list | awk 'NR > 1 {print $1}')
+unkilled=()
+for id in $all_cases; do
+  grep -q "^$id " "$tmp/kills" || unkilled+=("$id")
+done
+total_cases=$(wc -w <<<"$all_cases")
+if ((${#unkilled[@]} == 0)); then
+  verdict "PASS every case ($total_cases) is failed by at least one mutant"
+else
+  verdict "FAIL cases failed by no mutant (${#unkilled[@]} of $total_cases): ${unkilled[*]}"
+fi
+
 if ((report)); then
   printf '%-34s %-22s %-9s %s\n' MUTANT CLAUSES RESULT "CAUGHT BY"
   for r in "${rows[@]}"; do
@@ -134,6 +161,7 @@ if ((report)); then
   echo
   echo "MUST clauses with a mutant: $covered/$total_must"
   echo "mutants caught:             $caught/$count"
+  echo "cases failed by a mutant:   $((total_cases - ${#unkilled[@]}))/$total_cases${unkilled:+ (not: ${unkilled[*]})}"
   score=0
   ((count > 0 && total_must > 0)) && score=$(( 100 * caught * covered / (count * total_must) ))
   echo "mutation score:             $score%"
