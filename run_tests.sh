@@ -189,6 +189,11 @@ grep '^FAIL' "$LOG/mutants.log"
 step "model-based differential tester (dispatch-cts fuzz)"
 checks model tests/model.sh build
 
+# Backends written from the contract alone, of other designs: each correct
+# one passes, each of their single-defect variants is caught.
+step "independent backends (tests/independent: other designs, their defects)"
+checks independent tests/independent.sh build
+
 echo
 echo "$passed passed, $failed failed"
 ((failed == 0))
