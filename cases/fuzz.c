@@ -407,6 +407,11 @@ static void grow(void)
 
 static void nested(void)
 {
+    /* One level: in a backend that really nests (DC_CAP_REENTRANT) the
+     * nested pass calls this target again, and a callback that always
+     * nested would recurse without end. */
+    if (R.m.nested > 0)
+        return;
     mdl_nested_begin(&R.m);
     int rc = R.be->dispatch_once(R.ctx, NULL, NULL, NULL);
     mdl_nested_end(&R.m, rc);

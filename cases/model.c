@@ -525,6 +525,13 @@ int mdl_call(mdl *m, int slot, unsigned long r, unsigned long w,
         return mdl_fail(m, "EVT-2", "T%d called with r=%#lx w=%#lx e=%#lx, "
                         "outside flags_for's R=%#lx W=%#lx E=%#lx", slot, r, w,
                         e, m->fr, m->fw, m->fe);
+    if (m->nested) {
+        if (e)
+            m->reg[ri].told = 1;        /* LIM-3: told, in the nested pass */
+        return 0;   /* a real nested pass (DC_CAP_REENTRANT) waits on its
+                     * own: the model took no view of that wait, so only
+                     * the rules above, which need none, are checked */
+    }
     mdl_seen *sn = NULL;
     for (int i = 0; i < m->nseen; i++)
         if (m->seen[i].gen == g->gen && (!sn || sn->old))

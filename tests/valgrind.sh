@@ -58,6 +58,10 @@ run() {
   shift 2
   rm -rf "$dir"
   mkdir -p "$dir"
+  # As root the case processes drop to a uid of their own, and valgrind
+  # opens a log for each process they fork (socat's, before its exec):
+  # the directory must let them, or valgrind ends those children.
+  chmod 1777 "$dir"
   start=$(date +%s.%N)
   "${vg[@]}" --log-file="$dir/vg.%p.log" "$build/dispatch-cts" \
     --jobs "$jobs" --timeout-scale "$scale" --format tap -o "$dir/report.tap" \
