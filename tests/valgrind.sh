@@ -60,13 +60,19 @@ run() {
   mkdir -p "$dir"
   # As root the case processes drop to a uid of their own, and valgrind
   # opens a log for each process they fork (socat's, before its exec):
-  # the directory must let them, or valgrind ends those children.
-  chmod 1777 "$dir"
+  # the logs go to a directory they can reach and write, whatever the
+  # checkout's (a clone under /root is closed to them), then beside the
+  # report.
+  local logs
+  logs=$(mktemp -d "${TMPDIR:-/tmp}/dispatch-cts-vg.XXXXXX")
+  chmod 1777 "$logs"
   start=$(date +%s.%N)
-  "${vg[@]}" --log-file="$dir/vg.%p.log" "$build/dispatch-cts" \
+  "${vg[@]}" --log-file="$logs/vg.%p.log" "$build/dispatch-cts" \
     --jobs "$jobs" --timeout-scale "$scale" --format tap -o "$dir/report.tap" \
     "$@" "$so" 2>"$dir/stderr.txt"
   rc=$?
+  mv "$logs"/vg.*.log "$dir"/ 2>/dev/null
+  rm -rf "$logs"
   secs=$(awk -v s="$start" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
   ok=$(grep -c '^ok ' "$dir/report.tap" 2>/dev/null)
   bad=$(grep -c '^not ok ' "$dir/report.tap" 2>/dev/null)
