@@ -340,6 +340,18 @@ static int predicted_readable(const mdl *m, int fd)
     return -1;
 }
 
+/* Whether fd's channel peer was closed behind the backend's back. */
+static int peer_pinned(const mdl *m, int fd)
+{
+    for (int c = 0; c < MDL_CHANS; c++) {
+        const mdl_chan *ch = &m->chan[c];
+        for (int i = 0; ch->open && i < 2; i++)
+            if (fd == ch->fd[i] || fd == ch->dup[i])
+                return ch->pinned[1 - i];
+    }
+    return 0;
+}
+
 /* CLS-7: every fd the caller holds is still open on the file it opened
  * (a backend that closed one lets the number go to the next socket). */
 static void check_fds_ours(mdl *m)
@@ -393,8 +405,12 @@ void mdl_pass_begin(mdl *m, mdl_handler_kind h, int bad_timeout)
         if (want >= 0 && !tainted(m, g->fd) && want != !!(k & POLLIN))
             mdl_fail(m, "HARNESS", "the model says fd %d is %sreadable, the "
                      "kernel says revents %#x", g->fd, want ? "" : "not ", k);
+        /* A peer closed behind the backend may be held open by it (an
+         * io_uring request pins its file) and let go during the call:
+         * this end's state may change under the pass, as if touched. */
         m->seen[m->nseen++] = (mdl_seen){ g->fd, g->slot, g->inc, g->gen,
-                                          g->r, g->w, g->e, k, 0, 0, 0, 0 };
+                                          g->r, g->w, g->e, k, 0,
+                                          peer_pinned(m, g->fd), 0, 0 };
     }
 }
 
