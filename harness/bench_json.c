@@ -12,20 +12,13 @@
 #include "bench_results.h"
 
 #ifdef DCTS_HAVE_JANSSON
-#include <jansson.h>
+#include "json_out.h"
 #include <math.h>
 #include <stdlib.h>
 
-/* s cleaned of control characters and invalid UTF-8, or null. */
 static json_t *string(const char *s)
 {
-    if (s == NULL)
-        return json_null();
-    dcts_buf b = DCTS_BUF_INIT;
-    dcts_buf_add_clean(&b, s, 0);
-    json_t *j = json_string(dcts_buf_str(&b));
-    dcts_buf_free(&b);
-    return j ? j : json_null();
+    return dcts_json_text(s, 0);
 }
 
 static json_t *number(double v)
@@ -101,15 +94,7 @@ int dcts_bench_write_json(dcts_buf *b, const dcts_bench_results *r)
         json_array_append_new(rows, row(&r->rows[i], r->interest));
     json_object_set_new(doc, "results", rows);
 
-    char *s = json_dumps(doc, JSON_INDENT(2) | JSON_PRESERVE_ORDER |
-                              JSON_REAL_PRECISION(6));
-    json_decref(doc);
-    if (!s)
-        return -1;
-    dcts_buf_puts(b, s);
-    dcts_buf_putc(b, '\n');
-    free(s);
-    return 0;
+    return dcts_json_append(b, doc, JSON_REAL_PRECISION(6));
 }
 
 #else

@@ -34,7 +34,7 @@
 #include <string.h>
 
 #ifdef DCTS_HAVE_JANSSON
-#include <jansson.h>
+#include "json_out.h"
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -45,16 +45,10 @@
 
 int dcts_json_available(void) { return 1; }
 
-/* A cleaned string (newlines kept), or null for NULL. */
+/* A cleaned string (newlines and tabs kept), or null for NULL. */
 static json_t *text(const char *s)
 {
-    if (!s)
-        return json_null();
-    dcts_buf b = DCTS_BUF_INIT;
-    dcts_buf_add_clean(&b, s, DCTS_KEEP_NL | DCTS_KEEP_TAB);
-    json_t *j = json_string(dcts_buf_str(&b));
-    dcts_buf_free(&b);
-    return j ? j : json_string("?");
+    return dcts_json_text(s, DCTS_KEEP_NL | DCTS_KEEP_TAB);
 }
 
 /* The text after "KEY: " on the first line of message that has it, the
@@ -177,17 +171,9 @@ static json_t *environment(const dcts_report *rep)
     return o;
 }
 
-/* Appends j, dumped, to b and frees it; -1 when dumping failed. */
 static int dump(dcts_buf *b, json_t *j)
 {
-    char *s = json_dumps(j, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-    json_decref(j);
-    if (!s)
-        return -1;
-    dcts_buf_puts(b, s);
-    dcts_buf_putc(b, '\n');
-    free(s);
-    return 0;
+    return dcts_json_append(b, j, 0);
 }
 
 int dcts_render_json(dcts_buf *b, const dcts_report *rep)
