@@ -14,7 +14,7 @@
 #                   and $(BUILD)/bench.svg (BENCH_ARGS: more bench options)
 #   make bench-instructions   the same workload under callgrind: user-space
 #                   instructions per event, exact and repeatable
-#   make install    PREFIX=/usr/local DESTDIR=... (the stripped binary, header,
+#   make install    PREFIX=/usr/local DESTDIR=... (the stripped binary, headers,
 #                   pkg-config, bundled backends, man page, the contract,
 #                   the tutorial and its examples under share/doc/dispatch-cts,
 #                   bash completion)
@@ -36,7 +36,23 @@
 # why: it runs an implementation named at run time (backends/python:
 # docs/PYTHON.md), so it has no gaps of its own and is checked through
 # the implementations it runs.
-# Cases are every cases/*.c; the harness is every harness/*.c.
+#
+# The layers, lowest first.  Each is compiled with the include paths of
+# what it may use and nothing else, so a file that reaches up or sideways
+# does not build:
+#   spec/             the ABI and the bench's plugin header (headers only)
+#   backends/common/, backends/NAME/   -Ispec -Ibackends/common
+#   runtime/          the case runtime: what cases are written in, and the
+#                     model-based tester            -Ispec -Iruntime
+#   cases/            the area files and the table  -Ispec -Iruntime
+#   harness/          the conformance harness       -Ispec -Iruntime -Iharness
+#   bench/            the benchmark                 -Ispec -Iharness -Ibench
+#   bench/engines/    engines driven directly       -Ispec -Ibench/engines,
+#                     and the adapter's engine configuration: backends/NAME
+#                     (its headers are that configuration, nothing else)
+#   harness/main.c    the program: the harness, or `bench`
+# Each of runtime, cases, harness and bench is a static library, so a unit
+# test links only what it uses.  Objects carry -MMD dependency files.
 
 CC      ?= cc
 # The installed binary is stripped (a backend gains nothing from reading
@@ -50,14 +66,23 @@ DESTDIR ?=
 WARN    := -Wall -Wextra -Werror
 CFLAGS  ?= -O2 -g
 ALL_CFLAGS = -std=gnu11 $(WARN) $(CFLAGS) $(EXTRA_CFLAGS) -D_GNU_SOURCE \
-             -DDCTS_VERSION='"$(VERSION)"' $(if $(HAVE_JANSSON),-DDCTS_HAVE_JANSSON) \
-             -Ispec -Icases -Iharness -Ibackends/common
+             -DDCTS_VERSION='"$(VERSION)"' $(if $(HAVE_JANSSON),-DDCTS_HAVE_JANSSON)
+# The include paths of each layer (see the top).
+INC_backends := -Ispec -Ibackends/common
+INC_runtime  := -Ispec -Iruntime -I$(BUILD)/gen
+INC_cases    := $(INC_runtime)
+INC_harness  := $(INC_runtime) -Iharness
+INC_bench    := -Ispec -Iharness -Ibench
+INC_main     := -Ispec -Iharness -Ibench
+INC_tests    := $(INC_harness) -Ibench -Ibackends/common
+DEP_FLAGS    := -MMD -MP
 LDLIBS  := -ldl -lpthread -lm
 SO_FLAGS = -fPIC -fvisibility=hidden
 
-# The production backends `make run` checks, in the order of the matrix;
-# those with a REQUIRES file (uring) join it only where they are built.
-CORE_NAMES := select poll epoll uring
+# The production backends `make run` checks, in the order of the matrix
+# (backends/CORE, the one list every script reads too); those with a
+# REQUIRES file (uring) join it only where they are built.
+CORE_NAMES := $(shell grep -v '^\#' backends/CORE)
 # A backend's own compile flags (backends/NAME/CFLAGS), empty without one;
 # @MULTIARCH@ in them is the compiler's multiarch tuple (x86_64-linux-gnu),
 # for headers Debian keeps under /usr/lib/TUPLE (GLib's glibconfig.h).
@@ -100,17 +125,32 @@ endif
 BACKENDS  := $(filter-out common mutants $(PROBED_MISSING),$(notdir $(patsubst %/,%,$(dir $(wildcard backends/*/*.c)))))
 BACKEND_SO := $(patsubst %,$(BUILD)/backends/%.so,$(sort $(BACKENDS)))
 COMMON_SRC := $(wildcard backends/common/*.c)
+COMMON_PIC := $(patsubst %.c,$(BUILD)/pic/%.o,$(COMMON_SRC))
 CORE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(filter-out $(PROBED_MISSING),$(CORE_NAMES)))
 ENGINE_SO := $(patsubst %,$(BUILD)/backends/%.so,$(ENGINES))
 ENGINE_EXPECT := $(patsubst %,spec/expectations/%.txt,$(ENGINES))
 
-HARNESS_SRC := $(filter-out harness/main.c,$(wildcard harness/*.c))
-CASES_SRC   := $(wildcard cases/*.c)
-LIB_OBJ := $(patsubst %.c,$(BUILD)/obj/%.o,$(HARNESS_SRC) $(CASES_SRC)) \
-           $(BUILD)/obj/gen/clauses.o
+# One static library a layer.  The runtime's allocator (runtime/alloc.c:
+# malloc and free themselves) is linked as an object, never left to an
+# archive's lookup: it must replace libc's in every program that has the
+# runtime.
+layer_obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(wildcard $(1)/*.c))
+ALLOC_OBJ   := $(BUILD)/obj/runtime/alloc.o
+RUNTIME_OBJ := $(filter-out $(ALLOC_OBJ),$(call layer_obj,runtime)) $(BUILD)/obj/gen/clauses.o
+CASES_OBJ   := $(call layer_obj,cases)
+HARNESS_OBJ := $(filter-out $(BUILD)/obj/harness/main.o,$(call layer_obj,harness)) \
+               $(BUILD)/obj/gen/clause_texts.o
+BENCH_OBJ   := $(call layer_obj,bench)
+LIB_RUNTIME := $(BUILD)/lib/libdcts_runtime.a
+LIB_CASES   := $(BUILD)/lib/libdcts_cases.a
+LIB_HARNESS := $(BUILD)/lib/libdcts_harness.a
+LIB_BENCH   := $(BUILD)/lib/libdcts_bench.a
 # The reference backend is also linked into the harness as its default,
 # under another entry name so a dlopened backend never collides with it.
 EMBED_OBJ := $(patsubst %.c,$(BUILD)/obj/embed/%.o,$(wildcard backends/select/*.c) $(COMMON_SRC))
+LIB_EMBED := $(BUILD)/lib/libdcts_embed.a
+# In link order: what uses comes before what it uses.
+PROGRAM_LIBS := $(LIB_BENCH) $(LIB_HARNESS) $(LIB_CASES) $(LIB_RUNTIME) $(LIB_EMBED)
 
 # Mutants: backends/mutants/NAME.patch -> build/mutants/NAME.so; the
 # uring-* ones (of backends/uring) only where uring is built.
@@ -123,53 +163,82 @@ MUTANT_SO := $(patsubst backends/mutants/%.patch,$(BUILD)/mutants/%.so,$(MUTANT_
 UNIT_SRC  := $(wildcard tests/unit/*.c)
 UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
-HEADERS := $(wildcard spec/*.h cases/*.h harness/*.h backends/common/*.h)
 
 .PHONY: all run check install uninstall clean unit mutants mutation-report mutation-auto
 .PHONY: engines-report bench bench-instructions
 all: $(BUILD)/dispatch-cts $(BACKEND_SO)
 
-$(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(LIB_OBJ) $(EMBED_OBJ)
+$(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(ALLOC_OBJ) $(PROGRAM_LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $^ $(JSON_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) -o $@ $(BUILD)/obj/harness/main.o $(ALLOC_OBJ) $(PROGRAM_LIBS) \
+	    $(JSON_LIBS) $(LDLIBS)
 
-$(BUILD)/obj/%.o: %.c $(HEADERS)
+$(LIB_RUNTIME): $(RUNTIME_OBJ)
+$(LIB_CASES): $(CASES_OBJ)
+$(LIB_HARNESS): $(HARNESS_OBJ)
+$(LIB_BENCH): $(BENCH_OBJ)
+$(LIB_EMBED): $(EMBED_OBJ)
+$(BUILD)/lib/%.a:
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	rm -f $@ && $(AR) rcs $@ $^
 
-$(BUILD)/obj/embed/%.o: %.c $(HEADERS)
+# A layer's object, with that layer's include paths (the top folder of
+# its path names the layer; harness/main.c is the program's).
+layer_of = $(if $(filter harness/main,$(1)),main,$(firstword $(subst /, ,$(1))))
+$(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -DDC_ENTRY_NAME=dc_embedded_backend -c -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(INC_$(call layer_of,$*)) $(DEP_FLAGS) -c -o $@ $<
+
+$(BUILD)/obj/embed/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_backends) $(DEP_FLAGS) -DDC_ENTRY_NAME=dc_embedded_backend -c -o $@ $<
 
 # The clause table (headings and whole texts) from the contract, and the
 # mutants from their MANIFEST, for failure messages and explain.
-$(BUILD)/gen/clauses.c: spec/CONTRACT.md backends/mutants/MANIFEST tools/gen-clauses.sh
+$(BUILD)/gen/clauses.c: spec/CONTRACT.md tools/gen-clauses.sh
 	@mkdir -p $(dir $@)
-	sh tools/gen-clauses.sh spec/CONTRACT.md backends/mutants/MANIFEST > $@.tmp && mv $@.tmp $@
+	sh tools/gen-clauses.sh headings spec/CONTRACT.md > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(HEADERS)
+$(BUILD)/gen/clause_texts.c: spec/CONTRACT.md backends/mutants/MANIFEST tools/gen-clauses.sh
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+	sh tools/gen-clauses.sh texts spec/CONTRACT.md backends/mutants/MANIFEST > $@.tmp && mv $@.tmp $@
 
-# One shared object per backend directory.
+$(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_runtime) $(DEP_FLAGS) -c -o $@ $<
+
+$(BUILD)/obj/gen/clause_texts.o: $(BUILD)/gen/clause_texts.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_harness) $(DEP_FLAGS) -c -o $@ $<
+
+# One shared object per backend directory: its objects and the shared
+# layer's, position-independent, with the backends' include paths only.
 .SECONDEXPANSION:
-# (*.py beside the .c files: sources a backend compiles in, e.g. python's.)
-$(BUILD)/backends/%.so: $$(wildcard backends/%/*.c backends/%/*.h backends/%/*.py \
-        backends/%/LIBS backends/%/CFLAGS) $(COMMON_SRC) $(HEADERS)
+backend_pic = $(patsubst %.c,$(BUILD)/pic/%.o,$(wildcard backends/$(1)/*.c))
+$(BUILD)/backends/%.so: $$(call backend_pic,%) $(COMMON_PIC) $$(wildcard backends/%/LIBS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) $(SO_FLAGS) -shared -o $@ \
-	    $(filter %.c,$^) $(call backend_libs,$*) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $(filter %.o,$^) \
+	    $(call backend_libs,$*) $(LDLIBS)
 
-# Unit tests of the harness's own parts (cmocka).
-$(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
+# (*.py beside the .c files are sources a backend compiles in, python's
+# bootstrap.py by .incbin, which -MMD does not see.)
+$(BUILD)/pic/backends/%.o: backends/%.c $$(wildcard $$(dir backends/%)*.py $$(dir backends/%)CFLAGS)
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(JSON_LIBS) $(LDLIBS)
+	$(CC) $(ALL_CFLAGS) $(INC_backends) $(call backend_cflags,$(firstword $(subst /, ,$*))) \
+	    $(SO_FLAGS) $(DEP_FLAGS) -c -o $@ $<
+
+# Unit tests of the harness's own parts (cmocka): each links the layers'
+# libraries, so it takes only the objects it uses.
+$(BUILD)/tests/%: tests/unit/%.c $(ALLOC_OBJ) $(PROGRAM_LIBS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_tests) $(DEP_FLAGS) -o $@ $< $(ALLOC_OBJ) $(PROGRAM_LIBS) \
+	    -lcmocka $(JSON_LIBS) $(LDLIBS)
 
 unit: $(UNIT_BIN)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
         $(wildcard backends/select/*.c backends/poll/*.c backends/epoll/*.c backends/uring/*.c) \
-        $(COMMON_SRC) $(HEADERS)
+        $(COMMON_SRC) $(wildcard spec/*.h backends/common/*.h)
 	@mkdir -p $(dir $@)
 	@sh tools/build-mutant.sh $< $@ $(CC) -std=gnu11 $(WARN) $(CFLAGS) -D_GNU_SOURCE
 
@@ -231,7 +300,7 @@ install: all $(BUILD)/dispatch-cts.1
 	    $(DESTDIR)$(PREFIX)/share/man/man1 $(DESTDIR)$(DOCDIR) \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions
 	install -m 755 -s --strip-program=$(STRIP) $(BUILD)/dispatch-cts $(DESTDIR)$(PREFIX)/bin/dispatch-cts
-	install -m 644 spec/dispatch_context.h $(DESTDIR)$(PREFIX)/include/dispatch_context.h
+	install -m 644 spec/dispatch_context.h spec/dispatch_bench.h $(DESTDIR)$(PREFIX)/include/
 	install -m 644 $(BACKEND_SO) $(DESTDIR)$(PREFIX)/lib/dispatch-cts/backends/
 	sed -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@VERSION@|$(VERSION)|g' \
 	    spec/dispatch-cts.pc.in > $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc
@@ -246,6 +315,7 @@ install: all $(BUILD)/dispatch-cts.1
 
 uninstall:
 	rm -f $(DESTDIR)$(PREFIX)/bin/dispatch-cts $(DESTDIR)$(PREFIX)/include/dispatch_context.h \
+	    $(DESTDIR)$(PREFIX)/include/dispatch_bench.h \
 	    $(DESTDIR)$(PREFIX)/lib/pkgconfig/dispatch-cts.pc \
 	    $(DESTDIR)$(PREFIX)/share/man/man1/dispatch-cts.1 \
 	    $(DESTDIR)$(PREFIX)/share/bash-completion/completions/dispatch-cts
@@ -263,9 +333,9 @@ clean:
 FIXTURE_SO := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,\
               $(wildcard tests/fixtures/*.c tests/fixtures/valid/*.c))
 
-$(BUILD)/fixtures/%.so: tests/fixtures/%.c $(wildcard tests/fixtures/*.h) $(HEADERS)
+$(BUILD)/fixtures/%.so: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(SO_FLAGS) -shared -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(INC_backends) $(SO_FLAGS) -MMD -MP -MF $@.d -MT $@ -shared -o $@ $<
 
 $(UNIT_BIN): $(FIXTURE_SO)
 
@@ -299,18 +369,19 @@ BENCH_SO   ?= $(CORE_SO) $(ENGINE_SO)
 BENCH_ARGS ?= --pipes
 
 # Each adapter's engine driven directly, its baseline in the benchmark:
-# bench/NAME.c, plus bench/common/*.c (the run around the engine's calls,
-# driver.h) -> $(BUILD)/bench/NAME.so, linked like backends/NAME
-# (harness/bench_engine.h); the bench finds it beside the adapter.  It
-# makes its engine with the adapter's configuration (backends/NAME/*.h).
-BENCH_ENGINE_SO := $(patsubst %,$(BUILD)/bench/%.so,$(filter $(ENGINES),$(basename $(notdir $(wildcard bench/*.c)))))
-BENCH_COMMON_SRC := $(wildcard bench/common/*.c)
+# bench/engines/NAME.c, plus bench/engines/driver.c (the run around the
+# engine's calls, driver.h) -> $(BUILD)/bench/NAME.so, linked like
+# backends/NAME (spec/dispatch_bench.h); the bench finds it beside the
+# adapter.  It makes its engine with the adapter's configuration, the
+# headers of backends/NAME.
+BENCH_ENGINE_SO := $(patsubst %,$(BUILD)/bench/%.so,$(filter $(ENGINES),$(basename $(notdir $(wildcard bench/engines/*.c)))))
 all: $(BENCH_ENGINE_SO)
 
-$(BUILD)/bench/%.so: bench/%.c $(BENCH_COMMON_SRC) \
-        $$(wildcard bench/common/*.h backends/%/*.h backends/%/CFLAGS) backends/%/LIBS $(HEADERS)
+$(BUILD)/bench/%.so: bench/engines/%.c bench/engines/driver.c bench/engines/driver.h \
+        spec/dispatch_bench.h $$(wildcard backends/%/*.h backends/%/CFLAGS) backends/%/LIBS
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(call backend_cflags,$*) -Ibench/common $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
+	$(CC) $(ALL_CFLAGS) -Ispec -Ibench/engines -Ibackends/$* $(call backend_cflags,$*) \
+	    $(SO_FLAGS) -shared -o $@ $(filter %.c,$^) \
 	    $(call backend_libs,$*) $(LDLIBS)
 
 bench: all
@@ -319,3 +390,7 @@ bench: all
 
 bench-instructions: all
 	tools/bench-instructions.sh $(BUILD)/dispatch-cts $(BENCH_ARGS) $(BENCH_SO)
+
+# Every object has its dependency file (-MMD); read last, so that none of
+# its targets becomes the default goal.
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

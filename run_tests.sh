@@ -89,8 +89,8 @@ checks bad-backends tests/bad-backends.sh build/dispatch-cts
 # ---- conformance of the bundled backends --------------------------------------
 step "conformance of the bundled backends"
 # uring (io_uring) where it was built: liburing-dev is optional to make.
-core_names=(select poll epoll)
-[[ -e build/backends/uring.so ]] && core_names+=(uring)
+core_names=()
+for so in $(tools/core-backends.sh build); do core_names+=("$(basename "$so" .so)"); done
 for name in "${core_names[@]}"; do
   so=build/backends/$name.so
   build/dispatch-cts --jobs "$JOBS" --format tap -o "$LOG/$name.tap" "$so"

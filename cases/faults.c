@@ -3,7 +3,7 @@
  * (ABI-4, ABI-5): allocations that fail inside create, a registration
  * sequence and dispatch_once, and a process with no free descriptor.
  *
- * Allocation failures come from the harness's own malloc (cases/alloc.c).
+ * Allocation failures come from the harness's own malloc (runtime/alloc.c).
  * Each case sweeps: it fails the 1st allocation the operations make, then
  * the 2nd, and so on, until a run makes fewer allocations than the one
  * armed to fail, so every allocation site the operations reach has failed

@@ -48,11 +48,3 @@ const dcts_case *dcts_find_case(const char *id)
             return all[i];
     return NULL;
 }
-
-const dcts_clause *dcts_find_clause(const char *id)
-{
-    for (const dcts_clause *c = dcts_clauses; c->id; c++)
-        if (strcmp(c->id, id) == 0)
-            return c;
-    return NULL;
-}

@@ -3,7 +3,6 @@
  * modules it calls (options, catalog, loader, runner, report).
  */
 #include "app.h"
-#include "bench.h"
 #include "catalog.h"
 #include "expect.h"
 #include "guard.h"
@@ -390,7 +389,8 @@ static int list(const dcts_options *opt)
     return rc;
 }
 
-int dcts_main(int argc, char **argv, const dc_backend *(*embedded)(void))
+int dcts_main(int argc, char **argv, dcts_embedded_fn embedded,
+              dcts_subcommand_fn bench)
 {
     dcts_options opt;
     char err[512];
@@ -436,7 +436,12 @@ int dcts_main(int argc, char **argv, const dc_backend *(*embedded)(void))
         }
         break;
     case DCTS_MODE_BENCH:
-        rc = dcts_bench_main(opt.bench_argc, opt.bench_argv, embedded);
+        if (bench) {
+            rc = bench(opt.bench_argc, opt.bench_argv, embedded);
+        } else {
+            fprintf(stderr, PROG ": bench: not built into this program\n");
+            rc = 2;
+        }
         break;
     case DCTS_MODE_FUZZ:
         rc = dcts_fuzz_main(opt.bench_argc, opt.bench_argv, embedded);

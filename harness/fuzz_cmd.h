@@ -1,6 +1,6 @@
 /*
  * fuzz_cmd.h: `dispatch-cts fuzz`, the model-based differential tester
- * run for a time or a count of seeds (the model: cases/model.h).
+ * run for a time or a count of seeds (the model: runtime/model.h).
  */
 #ifndef DCTS_FUZZ_CMD_H
 #define DCTS_FUZZ_CMD_H

@@ -18,7 +18,7 @@ typedef enum {
     DCTS_MODE_CHECK_COVERAGE,   /* --check-coverage */
     DCTS_MODE_HELP,             /* --help */
     DCTS_MODE_VERSION,          /* --version */
-    DCTS_MODE_BENCH,            /* `dispatch-cts bench ...` (bench.h) */
+    DCTS_MODE_BENCH,            /* `dispatch-cts bench ...` (bench/bench.h) */
     DCTS_MODE_EXPLAIN,          /* `dispatch-cts explain ID` */
     DCTS_MODE_FUZZ              /* `dispatch-cts fuzz ...` (fuzz_cmd.h) */
 } dcts_mode;

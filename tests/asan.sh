@@ -2,8 +2,8 @@
 # tests/asan.sh BUILD [BACKEND.so...]: the AddressSanitizer and
 # UndefinedBehaviorSanitizer build (made by `make check-asan`, which runs
 # this) checks itself: the harness's unit tests, then the whole suite on
-# each backend (default: BUILD/backends/{select,poll,epoll}.so, and uring.so
-# where it was built).
+# each backend (default: the core backends of backends/CORE that were
+# built).
 #
 # A sanitizer report ends the process with ASAN_EXIT (UBSan errors are
 # fatal: -fno-sanitize-recover=all); a case process that leaks is caught
@@ -25,10 +25,8 @@ cd "$(dirname "$0")/.."
 build=${1:-build-asan}
 shift || true
 backends=("$@")
-# uring only where it was built (liburing-dev is optional to make).
-((${#backends[@]})) || for name in select poll epoll uring; do
-  [[ $name != uring || -e $build/backends/$name.so ]] && backends+=("$build/backends/$name.so")
-done
+# The core backends that were built (uring needs liburing-dev).
+((${#backends[@]})) || mapfile -t backends < <(tools/core-backends.sh "$build")
 ASAN_EXIT=98
 scale=${ASAN_TIMEOUT_SCALE:-3}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}

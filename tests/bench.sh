@@ -9,7 +9,7 @@
 set -u
 build=${1:?usage: tests/bench.sh BUILD}
 H=$build/dispatch-cts
-core=("$build/backends/select.so" "$build/backends/poll.so" "$build/backends/epoll.so")
+mapfile -t core < <("$(dirname "$0")/../tools/core-backends.sh" "$build")
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 check() {   # check WHAT COMMAND...: PASS when the command succeeds

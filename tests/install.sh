@@ -12,7 +12,7 @@ if make -s install DESTDIR="$root" PREFIX="$prefix" >"$tmp/log" 2>&1; then
 else
   echo "FAIL make install"; sed 's/^/    /' "$tmp/log" | tail -5; exit 0
 fi
-for f in bin/dispatch-cts include/dispatch_context.h lib/pkgconfig/dispatch-cts.pc \
+for f in bin/dispatch-cts include/dispatch_context.h include/dispatch_bench.h lib/pkgconfig/dispatch-cts.pc \
          lib/dispatch-cts/backends/select.so share/man/man1/dispatch-cts.1 \
          share/doc/dispatch-cts/CONTRACT.md share/doc/dispatch-cts/dispatch_context.h \
          share/doc/dispatch-cts/TUTORIAL.md share/doc/dispatch-cts/examples/skeleton.c \

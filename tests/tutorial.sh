@@ -5,7 +5,7 @@
 # fails or skips; no CRASH, no TIMEOUT), that after step N exactly the cases
 # examples/tutorial/PROMISES promises pass, that the last step passes the
 # whole suite with no expectations file, and that the tutorial and the
-# harness's lesson links (harness/lessons.c) say what PROMISES says.
+# harness's lesson links (runtime/lessons.c) say what PROMISES says.
 # Prints one "PASS what" or "FAIL what" line per check.
 # TUTORIAL_SCALE (default 3) is the --timeout-scale of the runs: the steps'
 # timing cases must hold on a loaded 2-core machine.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # tests/valgrind.sh BUILD [BACKEND.so...]: the whole suite on each backend
-# (default: BUILD/backends/{select,poll,epoll}.so, and uring.so
-# where it was built) with dispatch-cts and
+# (default: the core backends of backends/CORE that were built) with
+# dispatch-cts and
 # every case process under valgrind memcheck.  `make check-valgrind` and
 # ./run_tests.sh run it.
 #
@@ -30,14 +30,11 @@ cd "$(dirname "$0")/.."
 build=${1:-build}
 shift || true
 backends=("$@")
-# uring only where it was built (liburing-dev is optional to make).
-((${#backends[@]})) || for name in select poll epoll uring; do
-  [[ $name != uring || -e $build/backends/$name.so ]] && backends+=("$build/backends/$name.so")
-done
+# The core backends that were built (uring needs liburing-dev).
+((${#backends[@]})) || mapfile -t backends < <(tools/core-backends.sh "$build")
 VG_EXIT=97
 scale=${VALGRIND_TIMEOUT_SCALE:-12}
 jobs=${JOBS:-$(nproc 2>/dev/null || echo 2)}
-supp=tests/valgrind.supp
 
 if ! command -v valgrind >/dev/null 2>&1; then
   echo "FAIL  valgrind: not installed (Debian package valgrind)"
@@ -45,7 +42,6 @@ if ! command -v valgrind >/dev/null 2>&1; then
 fi
 vg=(valgrind --tool=memcheck --leak-check=full --track-fds=yes
     --error-exitcode=$VG_EXIT --child-silent-after-fork=no)
-[[ -f $supp ]] && vg+=(--suppressions="$supp")
 
 # "errors fds definite" summed over some logs (tests/valgrind-tally.awk).
 tally() { awk -f tests/valgrind-tally.awk "$@" /dev/null; }

@@ -1,23 +1,32 @@
 #!/bin/sh
-# gen-clauses.sh CONTRACT.md MANIFEST: the C tables the harness compiles in.
+# gen-clauses.sh headings CONTRACT.md: the clause table of the case
+# runtime (runtime/, build/gen/clauses.c):
 #   dcts_clauses       each clause heading of the contract ("### ID · LEVEL ·
 #                      text"): quoted in failure messages
+# gen-clauses.sh texts CONTRACT.md MANIFEST: the harness's tables
+# (harness/catalog.h, build/gen/clause_texts.c):
 #   dcts_clause_texts  each clause's whole text below its heading (the rule,
 #                      its Why, its Seed): for 'dispatch-cts explain'
 #   dcts_mutant_notes  the mutants of backends/mutants/MANIFEST, with the
 #                      clauses they break: for 'dispatch-cts explain'
 set -eu
-contract=$1 manifest=$2
-printf '/* Generated from %s and %s by tools/gen-clauses.sh: do not edit. */\n' \
-    "$contract" "$manifest"
-printf '#include "dcts.h"\n#include "catalog.h"\n\nconst dcts_clause dcts_clauses[] = {\n'
+part=$1 contract=$2
+case $part in
+headings)
+printf '/* Generated from %s by tools/gen-clauses.sh: do not edit. */\n' "$contract"
+printf '#include "dcts.h"\n\nconst dcts_clause dcts_clauses[] = {\n'
 sed -n 's/^### \([A-Z][A-Z]*-[0-9][0-9]*\) · \([A-Z][A-Z]*\) · \(.*\)$/\1\t\2\t\3/p' "$contract" |
 while IFS='	' read -r id level text; do
     esc=$(printf '%s' "$text" | sed -e 's/\\/\\\\/g' -e 's/"/\\"/g')
     printf '    { "%s", "%s", "%s" },\n' "$id" "$level" "$esc"
 done
-printf '    { 0, 0, 0 }\n};\n\n'
-
+printf '    { 0, 0, 0 }\n};\n'
+;;
+texts)
+manifest=$3
+printf '/* Generated from %s and %s by tools/gen-clauses.sh: do not edit. */\n' \
+    "$contract" "$manifest"
+printf '#include "catalog.h"\n\n'
 # A clause's text: every line after its heading up to the next heading,
 # blank lines at either end dropped.
 printf 'const dcts_clause_text dcts_clause_texts[] = {\n'
@@ -54,3 +63,9 @@ function esc(s) { gsub(/\\/, "\\\\", s); gsub(/"/, "\\\"", s); return s }
     printf "    { \"%s\", \"%s\", \"%s\" },\n", esc(name), esc(clauses), esc($0)
 }' "$manifest"
 printf '    { 0, 0, 0 }\n};\n'
+;;
+*)
+echo "usage: tools/gen-clauses.sh headings CONTRACT.md | texts CONTRACT.md MANIFEST" >&2
+exit 2
+;;
+esac

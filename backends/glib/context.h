@@ -1,6 +1,6 @@
 /*
  * context.h: how the GLib adapter makes its main context, in one place so
- * that GLib driven directly (bench/glib.c), the adapter's baseline in the
+ * that GLib driven directly (bench/engines/glib.c), the adapter's baseline in the
  * benchmark, makes the same and the two differ only by the adapter.
  *
  * A GMainContext of its own (never the default one), every source at one

@@ -1,6 +1,6 @@
 /*
  * loop.h: how the libev adapter makes its loop, in one place so that
- * libev driven directly (bench/libev.c), the adapter's baseline in the
+ * libev driven directly (bench/engines/libev.c), the adapter's baseline in the
  * benchmark, makes the same and the two differ only by the adapter.
  *
  * A loop of its own (ev_loop_new, never the default loop, which would

@@ -1,6 +1,6 @@
 /*
  * base.h: the event_base the libevent adapter runs on, made in one place
- * so that libevent driven directly (bench/libevent.c), the adapter's
+ * so that libevent driven directly (bench/engines/libevent.c), the adapter's
  * baseline in the benchmark, runs on the same configuration and the two
  * differ only by the adapter.
  */

@@ -1,6 +1,6 @@
 /*
  * loop.h: how the sd-event adapter sets up its loop's sources, in one
- * place so that sd-event driven directly (bench/sdevent.c), the adapter's
+ * place so that sd-event driven directly (bench/engines/sdevent.c), the adapter's
  * baseline in the benchmark, does the same and the two differ only by the
  * adapter.
  *

@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include "app.h"
+#include "bench.h"
 #include "catalog.h"
 #include "proc.h"
 #include "harness_check.h"
@@ -149,7 +150,7 @@ static int run_main(int argc, char **argv)
     dup2(fe, 2);
     close(fo);
     close(fe);
-    int rc = dcts_main(argc, argv, dc_embedded_backend);
+    int rc = dcts_main(argc, argv, dc_embedded_backend, dcts_bench_main);
     fflush(stdout);
     fflush(stderr);
     dup2(so, 1);

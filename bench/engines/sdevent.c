@@ -1,14 +1,14 @@
 /*
- * bench/sdevent.c: sd-event driven directly, the baseline of the sdevent
- * adapter (bench_engine.h).  What its users write: one I/O source per fd
+ * bench/engines/sdevent.c: sd-event driven directly, the baseline of the sdevent
+ * adapter (spec/dispatch_bench.h).  What its users write: one I/O source per fd
  * (sd_event_add_io) at the adapter's priority (loop.h), on a loop of its
  * own.  sd_event_run dispatches one source per call, so a pass is
  * sd_event_run(loop, 0) until a call dispatches nothing, as sd_event_loop
  * would run it; each call looks at epoll again.  The run around these
- * calls is bench/common/driver.c's.
+ * calls is bench/engines/driver.c's.
  */
 #include "driver.h"
-#include "../backends/sdevent/loop.h"
+#include "loop.h"   /* the adapter's engine configuration */
 
 #include <errno.h>
 #include <stdint.h>

@@ -21,24 +21,10 @@
 #ifndef DCTS_BENCH_IMPL_H
 #define DCTS_BENCH_IMPL_H
 
+#include "dispatch_bench.h"
 #include "bench_load.h"
 
 #include <stddef.h>
-
-typedef struct dcts_bench_ops {
-    /* 0 when the implementation can wait on these descriptors; else -1
-     * with the reason in why (e.g. beyond FD_SETSIZE). */
-    int (*fits)(const void *arg, const dcts_bench_fds *fds, char *why,
-                size_t len);
-    /* Makes *state for a run of load.  0, or -errno with nothing made. */
-    int (*open)(void **state, const void *arg, dcts_bench_load *load);
-    /* Registers every read end for reading.  0 or -errno. */
-    int (*add_all)(void *state);
-    /* One look without waiting, handling whatever is ready.  0, -errno,
-     * or a positive code a backend returned. */
-    int (*pass)(void *state);
-    void (*close)(void *state);
-} dcts_bench_ops;
 
 typedef struct dcts_bench_impl {
     const char *name;           /* a backend's label, or "raw-epoll", ... */

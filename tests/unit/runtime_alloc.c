@@ -1,6 +1,6 @@
 /*
  * cases_alloc.c: the allocator the fault-injection cases steer
- * (cases/alloc.c): it counts, fails exactly the armed allocation with
+ * (runtime/alloc.c): it counts, fails exactly the armed allocation with
  * ENOMEM, keeps the live byte count, and says when it is not in charge.
  */
 #include <stdarg.h>

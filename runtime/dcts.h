@@ -385,7 +385,7 @@ void dcts_signal_storm_stop(dcts_t *t);
 void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms);
 long dcts_signals_delivered(void);
 
-/* ---- allocation failures (fault injection; cases/alloc.c) ----------------- */
+/* ---- allocation failures (fault injection; runtime/alloc.c) ----------------- */
 
 /* dispatch-cts defines malloc, calloc, realloc and free itself, and a
  * backend's allocations reach them too, so a case can make one fail.

@@ -13,26 +13,10 @@
 #ifndef DCTS_BENCH_LOAD_H
 #define DCTS_BENCH_LOAD_H
 
+#include "dispatch_bench.h"
 #include "bench_fds.h"
 
 #include <stddef.h>
-
-typedef struct dcts_bench_load dcts_bench_load;
-struct dcts_bench_load {
-    const dcts_bench_fds *fds;
-    size_t active;              /* A: pairs primed */
-    long writes;                /* W: the write budget of a run */
-    /* During a run: */
-    long writes_left;
-    long fired;                 /* bytes written: A + the writes so far */
-    long count;                 /* bytes read */
-    /* dcts_bench_load_readable, for code that cannot link against it (an
-     * engine driver, bench_engine.h). */
-    size_t (*readable)(dcts_bench_load *load, size_t idx);
-};
-
-/* The index dcts_bench_load_readable returns when it wrote nothing. */
-#define DCTS_BENCH_NONE ((size_t)-1)
 
 void dcts_bench_load_init(dcts_bench_load *load, const dcts_bench_fds *fds,
                           size_t active, long writes);

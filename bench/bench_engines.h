@@ -1,11 +1,11 @@
 /*
  * bench_engines.h: finding the engine driven directly that an adapter
- * backend is measured against (bench_engine.h).
+ * backend is measured against (spec/dispatch_bench.h).
  */
 #ifndef DCTS_BENCH_ENGINES_H
 #define DCTS_BENCH_ENGINES_H
 
-#include "bench_engine.h"
+#include "dispatch_bench.h"
 
 #include <stddef.h>
 

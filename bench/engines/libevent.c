@@ -1,14 +1,14 @@
 /*
- * bench/libevent.c: libevent 2.1 driven directly, the baseline of the
- * libevent adapter (bench_engine.h).  What its users write: one
+ * bench/engines/libevent.c: libevent 2.1 driven directly, the baseline of the
+ * libevent adapter (spec/dispatch_bench.h).  What its users write: one
  * persistent read event per fd, event_base_loop(EVLOOP_ONCE |
  * EVLOOP_NONBLOCK) per pass; on the adapter's own base configuration (no
  * locking, environment ignored, a method with early-close support:
  * base.h), so the two differ only by the adapter.  The run around these
- * calls is bench/common/driver.c's.
+ * calls is bench/engines/driver.c's.
  */
 #include "driver.h"
-#include "../backends/libevent/base.h"
+#include "base.h"   /* the adapter's engine configuration */
 
 #include <errno.h>
 #include <event2/event.h>

@@ -1,13 +1,13 @@
 /*
- * bench/glib.c: GLib's main loop driven directly, the baseline of the glib
- * adapter (bench_engine.h).  What its users write: one unix fd source per
+ * bench/engines/glib.c: GLib's main loop driven directly, the baseline of the glib
+ * adapter (spec/dispatch_bench.h).  What its users write: one unix fd source per
  * fd (g_unix_fd_source_new) with a callback, attached to a GMainContext of
  * its own at the adapter's one priority (context.h), and
  * g_main_context_iteration(ctx, FALSE) per pass.  The run around these
- * calls is bench/common/driver.c's.
+ * calls is bench/engines/driver.c's.
  */
 #include "driver.h"
-#include "../backends/glib/context.h"
+#include "context.h"   /* the adapter's engine configuration */
 
 #include <errno.h>
 #include <glib-unix.h>

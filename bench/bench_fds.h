@@ -15,14 +15,9 @@
 #ifndef DCTS_BENCH_FDS_H
 #define DCTS_BENCH_FDS_H
 
-#include <stddef.h>
+#include "dispatch_bench.h"
 
-typedef struct dcts_bench_fds {
-    int *rd, *wr;               /* rd[i], wr[i] for i < n */
-    size_t n;
-    int max_rd;                 /* the highest read end */
-    int pipes;                  /* pipes rather than socketpairs */
-} dcts_bench_fds;
+#include <stddef.h>
 
 /* Descriptors kept free beside the 2N: stdio, a block's result pipe, a
  * backend's own (an epoll fd), the loader's. */

@@ -1,7 +1,7 @@
 /*
  * driver.c: a run of the workload (bench_impl.h) on the engine a driver
  * supplies (driver.h), and the descriptor that exports it
- * (bench_engine.h).
+ * (spec/dispatch_bench.h).
  */
 #include "driver.h"
 

@@ -1,6 +1,6 @@
 /*
- * driver.h: what every engine driven directly (bench/NAME.c,
- * bench_engine.h) shares, once: the run of the workload around the
+ * driver.h: what every engine driven directly (bench/engines/NAME.c,
+ * spec/dispatch_bench.h) shares, once: the run of the workload around the
  * engine's own calls.
  *
  * A driver supplies its engine's half, a loop of its own and one read
@@ -8,14 +8,14 @@
  * and puts a dcts_driver_target first in its watcher struct.  driver.c
  * does the rest: the run's memory (the targets in one array, as a user
  * of the engine would keep them), filling in each target, the order of
- * the calls, the teardown and the exported descriptor.  Every bench/NAME.c
- * is linked with the .c files of bench/common into
+ * the calls, the teardown and the exported descriptor.  Every bench/engines/NAME.c
+ * is linked with the .c files of bench/engines into
  * $(BUILD)/bench/NAME.so.
  */
 #ifndef DCTS_DRIVER_H
 #define DCTS_DRIVER_H
 
-#include "bench_engine.h"
+#include "dispatch_bench.h"
 
 #include <stddef.h>
 
@@ -53,7 +53,7 @@ typedef struct dcts_driver {
     void (*loop_free)(void *loop);
 } dcts_driver;
 
-/* Each bench/NAME.c defines it: the engine's half. */
+/* Each bench/engines/NAME.c defines it: the engine's half. */
 extern const dcts_driver dcts_driver_engine;
 
 #endif /* DCTS_DRIVER_H */

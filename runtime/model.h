@@ -1,6 +1,7 @@
 /*
  * model.h: an executable model of spec/CONTRACT.md, and the differential
- * tester built on it (cases/model.c, cases/fuzz.c).
+ * tester built on it (runtime/model.c, runtime/fuzz.c; its cases:
+ * cases/model.c).
  *
  * The model keeps what the contract says a context holds (which target
  * holds which fd, with which interest, under which registration), the

@@ -1,12 +1,12 @@
 /*
- * bench/libev.c: libev 4 driven directly, the baseline of the libev
- * adapter (bench_engine.h).  What its users write: one ev_io per fd,
+ * bench/engines/libev.c: libev 4 driven directly, the baseline of the libev
+ * adapter (spec/dispatch_bench.h).  What its users write: one ev_io per fd,
  * ev_run(EVRUN_NOWAIT) per pass; with the adapter's loop flags (its own
  * loop, environment ignored, signal mask left alone: loop.h).  The run
- * around these calls is bench/common/driver.c's.
+ * around these calls is bench/engines/driver.c's.
  */
 #include "driver.h"
-#include "../backends/libev/loop.h"
+#include "loop.h"   /* the adapter's engine configuration */
 
 #include <errno.h>
 #include <ev.h>

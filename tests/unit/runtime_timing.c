@@ -1,6 +1,6 @@
 /*
  * cases_runtime.c: the case runtime's rules on what is the backend's fault
- * (cases/timing.c, kernel.c, probes.c): TMO-11's idle waits allow one
+ * (runtime/timing.c, kernel.c, probes.c): TMO-11's idle waits allow one
  * early return and no busy loop, a case whose own preparation fails SKIPs,
  * and a refusal past the declared fd_limit SKIPs a case not about LIM-1.
  * Each is run through dcts_execute against a fake backend whose

@@ -1,9 +1,9 @@
 /*
- * bench/libuv.c: libuv driven directly, the baseline of the libuv adapter
- * (bench_engine.h).  What its users write for descriptors they own: one
+ * bench/engines/libuv.c: libuv driven directly, the baseline of the libuv adapter
+ * (spec/dispatch_bench.h).  What its users write for descriptors they own: one
  * uv_poll_t per fd started for UV_READABLE, uv_run(UV_RUN_NOWAIT) per
  * pass, on a loop of its own (uv_loop_init, as the adapter's).  The run
- * around these calls is bench/common/driver.c's.
+ * around these calls is bench/engines/driver.c's.
  */
 #include "driver.h"
 
