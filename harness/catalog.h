@@ -5,7 +5,7 @@
 #ifndef DCTS_CATALOG_H
 #define DCTS_CATALOG_H
 
-#include "dcts.h"
+#include "case.h"
 
 #include <stddef.h>
 #include <stdio.h>

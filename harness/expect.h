@@ -33,7 +33,7 @@
 #ifndef DCTS_EXPECT_H
 #define DCTS_EXPECT_H
 
-#include "dcts.h"
+#include "case.h"
 
 #include <stddef.h>
 

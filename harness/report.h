@@ -35,7 +35,7 @@
 #ifndef DCTS_REPORT_H
 #define DCTS_REPORT_H
 
-#include "dcts.h"
+#include "case.h"
 #include "expect.h"
 #include "options.h"
 #include "result.h"

@@ -4,7 +4,7 @@
 #ifndef DCTS_RESULT_H
 #define DCTS_RESULT_H
 
-#include "dcts.h"
+#include "case.h"
 
 #include <stddef.h>
 

@@ -3,6 +3,7 @@
  * See runner.h.
  */
 #include "runner.h"
+#include "env.h"
 #include "lessons.h"
 #include "proc.h"
 #include "text.h"

@@ -28,7 +28,7 @@
 #ifndef DCTS_RUNNER_H
 #define DCTS_RUNNER_H
 
-#include "dcts.h"
+#include "case.h"
 #include "loader.h"
 #include "options.h"
 #include "result.h"

@@ -21,7 +21,7 @@
  * The counters are atomics: a helper thread of a case may allocate while
  * the case thread reads them.
  */
-#include "dcts.h"
+#include "runtime.h"
 
 #include <errno.h>
 #include <malloc.h>
@@ -180,16 +180,26 @@ void dcts_need_alloc_injection(dcts_t *t)
         dcts_skip(t, "%s", why);
 }
 
-void dcts_alloc_fail_nth(long n)
-{
-    STORE(fired, 0);
-    STORE(fail_at, n > 0 ? LOAD(calls) + n : 0);
-}
-
 int dcts_alloc_disarm(void)
 {
     STORE(fail_at, 0);
     return __atomic_exchange_n(&fired, 0, __ATOMIC_SEQ_CST);
+}
+
+/* A case that fails while armed must not leave the failure armed. */
+static void disarm(void)
+{
+    dcts_alloc_disarm();
+}
+
+void dcts_alloc_fail_nth(long n)
+{
+    STORE(fired, 0);
+    /* Registered before arming: the registration allocates nothing, but
+     * nothing may come between the arming and the case's own call. */
+    if (n > 0)
+        dcts_add_cleanup(DCTS_CLEANUP_TIMERS, disarm);
+    STORE(fail_at, n > 0 ? LOAD(calls) + n : 0);
 }
 
 long dcts_alloc_count(void)

@@ -20,73 +20,13 @@
 #define DCTS_H
 
 #include "dispatch_context.h"
+#include "case.h"     /* the table: a case's row, the statuses */
+#include "env.h"      /* the environment before the backend ran */
+#include "alloc.h"    /* allocation failures */
 
 #include <stdarg.h>
 #include <stddef.h>
 #include <sys/types.h>
-
-/* ---- the case table ------------------------------------------------------ */
-
-typedef enum { DCTS_MUST, DCTS_SHOULD } dcts_level;
-
-typedef struct dcts dcts_t;
-
-typedef struct dcts_case {
-    const char *id;        /* "tmo-null-no-targets": unique, lower-case */
-    const char *clauses;   /* the clause ids it checks: "TMO-1 TMO-5" */
-    dcts_level level;      /* MUST: failure is FAIL; SHOULD: failure is WARN */
-    const char *summary;   /* one line, for --list and reports */
-    void (*run)(dcts_t *t);
-    double budget_s;       /* watchdog before --timeout-scale; 0 = 5 s */
-    const char *tags;      /* space-separated, e.g. "timing tcp"; may be NULL */
-} dcts_case;
-
-/* Each area file defines one array ending with an all-zero entry;
- * cases/table.c strings them together. */
-extern const dcts_case dcts_cases_abi[];
-extern const dcts_case dcts_cases_timeout[];
-extern const dcts_case dcts_cases_events[];
-extern const dcts_case dcts_cases_dispatch[];
-extern const dcts_case dcts_cases_errors[];
-extern const dcts_case dcts_cases_filters[];
-extern const dcts_case dcts_cases_closing[];
-extern const dcts_case dcts_cases_limits[];
-extern const dcts_case dcts_cases_scale[];
-extern const dcts_case dcts_cases_peers[];   /* need socat */
-extern const dcts_case dcts_cases_faults[];
-extern const dcts_case dcts_cases_model[];   /* model.h, fuzz.c */
-
-/* The whole table, in order; *count receives its length. */
-const dcts_case *const *dcts_all_cases(size_t *count);
-const dcts_case *dcts_find_case(const char *id);
-
-/* The clauses of spec/CONTRACT.md (generated into build/gen/clauses.c). */
-typedef struct dcts_clause {
-    const char *id;        /* "TMO-1" */
-    const char *level;     /* "MUST", "SHOULD", "MAY" */
-    const char *text;      /* the one-line statement */
-} dcts_clause;
-extern const dcts_clause dcts_clauses[];   /* ends with an all-NULL entry */
-const dcts_clause *dcts_find_clause(const char *id);
-
-/* ---- running one case in the current process ----------------------------- */
-
-typedef enum {
-    DCTS_PASS, DCTS_FAIL, DCTS_WARN, DCTS_SKIP, DCTS_TIMEOUT, DCTS_CRASH,
-    DCTS_NOTRUN         /* the harness only: the run was interrupted first */
-} dcts_status;
-
-const char *dcts_status_name(dcts_status s);   /* "PASS", "FAIL", ... */
-
-/* Runs c against be here and now: creates a context, runs the case,
- * destroys the context, releases the case's resources.  Returns PASS,
- * FAIL (MUST case), WARN (SHOULD case) or SKIP, and a message in msg:
- * the failure text with the clause, the observed calls and a rerun hint,
- * or the skip reason.  rerun_hint is the command line to rerun this case
- * alone (may be NULL).  TIMEOUT and CRASH are the harness's to give. */
-dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
-                         double timeout_scale, const char *rerun_hint,
-                         char *msg, size_t msglen);
 
 /* ---- inside a case: the state the runtime hands over --------------------- */
 
@@ -123,33 +63,7 @@ void dcts_harness_skip(dcts_t *t, const char *fmt, ...);
 __attribute__((noreturn, format(printf, 2, 3)))
 void dcts_skip_declared(dcts_t *t, const char *fmt, ...);
 #define SKIP_DECLARED(...) dcts_skip_declared(t, __VA_ARGS__)
-/* True when the last case run here ended with SKIP_DECLARED. */
-int dcts_skip_is_declared(void);
 
-/* ---- the environment, as it was before the backend ran ------------------
- * Skip conditions read these facts, measured before any backend code ran
- * (the RLIMIT_NOFILE limits and where socat is: by the harness at start;
- * the open fds: in the case process before it loads the backend), never
- * the process as the backend left it: a backend that lowers a limit,
- * empties PATH or takes fd numbers cannot turn a FAIL into a SKIP.  When
- * the environment was fine and the backend spoiled it, the case FAILs and
- * says what the backend changed. */
-#define DCTS_ENV_FDS 2048       /* fds below this are recorded one by one */
-typedef struct dcts_env {
-    int measured;
-    long nofile_soft, nofile_hard;      /* -1: unlimited */
-    char socat[4096];                   /* "" when socat is not on PATH */
-    int fds_measured;
-    unsigned char open_fd[DCTS_ENV_FDS / 8];
-    int open_above;                     /* an fd >= DCTS_ENV_FDS was open */
-} dcts_env;
-extern dcts_env dcts_env_before;
-/* Measures the limits and looks for socat (into dcts_env_before). */
-void dcts_env_measure(void);
-/* Records which fds are open now (into dcts_env_before). */
-void dcts_env_measure_fds(void);
-/* True when fd was open before the backend was loaded. */
-int dcts_env_fd_was_open(int fd);
 /* SKIPs when number fd was taken before the backend was loaded; FAILs
  * when it was free then and is taken now. */
 void dcts_need_free_fd(dcts_t *t, int fd);
@@ -207,9 +121,6 @@ int dcts_act_forget_self(dcts_t *t, dcts_probe *p,  /* socket_closed(self),
  * so the violation is detected instead of crashing. */
 void dcts_probe_free(dcts_t *t, dcts_probe *p);
 
-/* Number of calls the backend made on freed probes. */
-int dcts_use_after_free_count(dcts_t *t);
-
 /* A probe on one end of a fresh socketpair, not registered; the other
  * end's fd goes to *peer when peer is not NULL. */
 dcts_probe *dcts_probe_on_socketpair(dcts_t *t, const char *name, int *peer);
@@ -228,9 +139,8 @@ int dcts_filter(dcts_t *t, dcts_probe *p, int r, int w, int e);
 int dcts_poll_filter(dcts_t *t, dcts_probe *p, unsigned long flags);
 int dcts_closed(dcts_t *t, int fd, dcts_probe *p_or_null);
 
-/* dispatch_once with a timeout in seconds (DCTS_NONE for NULL) and no
- * handler; resets every probe's calls_this_pass first. */
-#define DCTS_NONE (-1.0e300)
+/* dispatch_once with a timeout in seconds and no handler; resets every
+ * probe's calls_this_pass first. */
 int dcts_dispatch(dcts_t *t, double timeout_s);
 /* The same with an explicit timeout pointer and handler. */
 int dcts_dispatch_full(dcts_t *t, const double *timeout_s,
@@ -301,8 +211,6 @@ void dcts_write_byte(dcts_t *t, int fd);
 long dcts_drain(int fd);
 /* Fills fd's send buffer until it would block. */
 void dcts_fill(dcts_t *t, int fd);
-/* True when fd is an open file descriptor. */
-int dcts_fd_is_open(int fd);
 /* Waits up to ms milliseconds, with poll(2), until fd reports any of
  * events (POLLERR and POLLHUP always count) and returns the revents seen;
  * fails the case as a harness problem if nothing shows.  Settles a
@@ -332,9 +240,6 @@ pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd);
 /* 1 when the peer pid has ended (reaped; its wait status in *status),
  * 0 while it runs.  Never blocks. */
 int dcts_spawn_done(dcts_t *t, pid_t pid, int *status);
-/* Waits up to ms milliseconds for the peer to end and returns its wait
- * status; fails the case if it is still running. */
-int dcts_spawn_wait(dcts_t *t, pid_t pid, double ms);
 /* "exited with status 0", "killed by signal 9 (Killed)" (static). */
 const char *dcts_exit_text(int status);
 /* A private directory, the same for every call in a case, removed with
@@ -384,25 +289,5 @@ void dcts_signal_storm_stop(dcts_t *t);
  * still ends, and the case can measure how far it was stretched. */
 void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms);
 long dcts_signals_delivered(void);
-
-/* ---- allocation failures (fault injection; runtime/alloc.c) ----------------- */
-
-/* dispatch-cts defines malloc, calloc, realloc and free itself, and a
- * backend's allocations reach them too, so a case can make one fail.
- * NULL when that works; otherwise why not (valgrind or a sanitizer
- * replaced the allocator): a case must then SKIP, never pass. */
-const char *dcts_alloc_injection_unavailable(void);
-/* SKIPs the case, with the reason above, unless injection works. */
-void dcts_need_alloc_injection(dcts_t *t);
-/* Arms one failure: the nth allocation from now (1: the next one, on any
- * thread) returns NULL with errno ENOMEM; the others succeed. */
-void dcts_alloc_fail_nth(long n);
-/* Disarms (the runtime also does at the end of a case); returns 1 when
- * the armed failure happened, 0 when fewer than n allocations were made. */
-int dcts_alloc_disarm(void);
-/* Allocations made so far, and the usable bytes allocated and not freed:
- * their differences across a call say what it allocated and kept. */
-long dcts_alloc_count(void);
-long dcts_alloc_live_bytes(void);
 
 #endif /* DCTS_H */

@@ -6,6 +6,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,4 +84,9 @@ void dcts_need_free_fd(dcts_t *t, int fd)
                   "backend holds it now: the case cannot move a socket onto "
                   "it (a SKIP is for the environment, not for what the "
                   "backend did)", fd);
+}
+
+int dcts_fd_is_open(int fd)
+{
+    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
 }

@@ -18,26 +18,40 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-void dcts_track_fd(dcts_t *t, int fd)
+/* The case's descriptors, closed when it ends, and the numbers
+ * dcts_close_keep_number holds (each also a tracked descriptor). */
+static struct {
+    int *fds;
+    size_t n, cap;
+    int kept[8];
+    size_t nkept;
+} own;
+
+static void close_all(void)
 {
-    if (dcts_rt.nfds == dcts_rt.fds_cap) {
-        size_t cap = dcts_rt.fds_cap ? dcts_rt.fds_cap * 2 : 64;
-        int *grown = realloc(dcts_rt.fds, cap * sizeof *grown);
-        if (grown == NULL) {
-            close(fd);
-            dcts_harness_skip(t, "harness: out of memory tracking fds");
-        }
-        dcts_rt.fds = grown;
-        dcts_rt.fds_cap = cap;
+    for (size_t i = 0; i < own.n; i++)
+        close(own.fds[i]);
+    free(own.fds);
+    memset(&own, 0, sizeof own);
+}
+
+static void track_fd(dcts_t *t, int fd)
+{
+    int *grown = dcts_grow(own.fds, &own.cap, own.n, sizeof *own.fds, 64);
+    if (grown == NULL) {
+        close(fd);
+        dcts_harness_skip(t, "harness: out of memory tracking fds");
     }
-    dcts_rt.fds[dcts_rt.nfds++] = fd;
+    own.fds = grown;
+    own.fds[own.n++] = fd;
+    dcts_add_cleanup(DCTS_CLEANUP_FDS, close_all);
 }
 
 static void untrack_fd(int fd)
 {
-    for (size_t i = dcts_rt.nfds; i-- > 0;)
-        if (dcts_rt.fds[i] == fd) {
-            dcts_rt.fds[i] = dcts_rt.fds[--dcts_rt.nfds];
+    for (size_t i = own.n; i-- > 0;)
+        if (own.fds[i] == fd) {
+            own.fds[i] = own.fds[--own.n];
             return;
         }
 }
@@ -55,7 +69,7 @@ int dcts_own_fd(dcts_t *t, int fd)
     if (fd < 0)
         dcts_harness_skip(t, "harness: making a kernel object failed: %s",
                   strerror(errno));
-    dcts_track_fd(t, fd);
+    track_fd(t, fd);
     return fd;
 }
 
@@ -63,10 +77,10 @@ int dcts_own_fd(dcts_t *t, int fd)
  * release is set (the caller is about to put its new file there). */
 static int kept_number(int fd, int release)
 {
-    for (size_t i = 0; i < dcts_rt.nkept; i++)
-        if (dcts_rt.kept[i] == fd) {
+    for (size_t i = 0; i < own.nkept; i++)
+        if (own.kept[i] == fd) {
             if (release)
-                dcts_rt.kept[i] = dcts_rt.kept[--dcts_rt.nkept];
+                own.kept[i] = own.kept[--own.nkept];
             return 1;
         }
     return 0;
@@ -103,7 +117,7 @@ void dcts_close_keep_number(dcts_t *t, int fd)
 {
     int p[2];
 
-    if (dcts_rt.nkept == sizeof dcts_rt.kept / sizeof dcts_rt.kept[0])
+    if (own.nkept == sizeof own.kept / sizeof own.kept[0])
         dcts_harness_skip(t, "harness: too many fd numbers kept at once");
     if (pipe2(p, O_NONBLOCK | O_CLOEXEC))
         dcts_harness_skip(t, "harness: pipe: %s", strerror(errno));
@@ -116,7 +130,7 @@ void dcts_close_keep_number(dcts_t *t, int fd)
                           strerror(errno));
     }
     close(p[0]);
-    dcts_rt.kept[dcts_rt.nkept++] = fd;  /* still tracked: closed at the end */
+    own.kept[own.nkept++] = fd;  /* still tracked: closed at the end */
 }
 
 void dcts_need_nofile(dcts_t *t, long n)
@@ -314,11 +328,6 @@ void dcts_fill(dcts_t *t, int fd)
         }
     }
     dcts_harness_skip(t, "harness: fd %d never filled up", fd);
-}
-
-int dcts_fd_is_open(int fd)
-{
-    return fcntl(fd, F_GETFD) != -1 || errno != EBADF;
 }
 
 int dcts_await(dcts_t *t, int fd, int events, double ms)

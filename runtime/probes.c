@@ -1,6 +1,6 @@
 /*
- * probes.c: probe targets, the trace of what the backend called, and the
- * recorded forms of the four operations.
+ * probes.c: probe targets, and the recorded forms of the four operations
+ * (what they do goes into the trace, trace.c).
  */
 #include "runtime.h"
 
@@ -8,46 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* ---- the trace ----------------------------------------------------------- */
-
-void dcts_trace(dcts_t *t, const char *fmt, ...)
-{
-    char line[256];
-    va_list ap;
-    (void)t;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-
-    size_t room = sizeof dcts_rt.trace - dcts_rt.trace_len;
-    size_t need = strlen(line) + 2;
-    if (dcts_rt.trace_truncated)
-        return;
-    if (need + 8 > room) {          /* keep space for the ellipsis */
-        memcpy(dcts_rt.trace + dcts_rt.trace_len, ", ...", 6);
-        dcts_rt.trace_len += 5;
-        dcts_rt.trace_truncated = 1;
-        return;
-    }
-    dcts_rt.trace_len += (size_t)snprintf(dcts_rt.trace + dcts_rt.trace_len,
-                                          room, "%s%s",
-                                          dcts_rt.trace_len ? ", " : "", line);
-}
-
-const char *dcts_trace_text(dcts_t *t)
-{
-    (void)t;
-    return dcts_rt.trace_len ? dcts_rt.trace : "no calls";
-}
-
-void dcts_trace_clear(dcts_t *t)
-{
-    (void)t;
-    dcts_rt.trace_len = 0;
-    dcts_rt.trace[0] = '\0';
-    dcts_rt.trace_truncated = 0;
-}
 
 /* ---- probes -------------------------------------------------------------- */
 
@@ -85,22 +45,34 @@ static int probe_dispatch(dc_target *self, unsigned long r, unsigned long w,
     return p->action ? p->action(t, p, r, w, e) : p->ret;
 }
 
+/* Every probe the case made, freed when it ends (a freed probe's memory
+ * stays until then, see dcts.h). */
+static struct {
+    dcts_probe **all;
+    size_t n, cap;
+} made;
+
+static void free_probes(void)
+{
+    for (size_t i = 0; i < made.n; i++)
+        free(made.all[i]);
+    free(made.all);
+    memset(&made, 0, sizeof made);
+}
+
 dcts_probe *dcts_probe_new(dcts_t *t, const char *name, int fd)
 {
     dcts_probe *p = calloc(1, sizeof *p);
     if (p == NULL)
         dcts_harness_skip(t, "harness: out of memory for a probe");
-    if (dcts_rt.nprobes == dcts_rt.probes_cap) {
-        size_t cap = dcts_rt.probes_cap ? dcts_rt.probes_cap * 2 : 64;
-        dcts_probe **grown = realloc(dcts_rt.probes, cap * sizeof *grown);
-        if (grown == NULL) {
-            free(p);
-            dcts_harness_skip(t, "harness: out of memory for a probe");
-        }
-        dcts_rt.probes = grown;
-        dcts_rt.probes_cap = cap;
+    dcts_probe **grown = dcts_grow(made.all, &made.cap, made.n, sizeof *made.all, 64);
+    if (grown == NULL) {
+        free(p);
+        dcts_harness_skip(t, "harness: out of memory for a probe");
     }
-    dcts_rt.probes[dcts_rt.nprobes++] = p;
+    made.all = grown;
+    made.all[made.n++] = p;
+    dcts_add_cleanup(DCTS_CLEANUP_MEMORY, free_probes);
     p->target.fd = fd;
     p->target.dispatch_event = probe_dispatch;
     p->magic = DCTS_PROBE_LIVE;
@@ -112,12 +84,6 @@ void dcts_probe_free(dcts_t *t, dcts_probe *p)
 {
     (void)t;
     p->magic = DCTS_PROBE_FREED;    /* memory stays mapped: see dcts.h */
-}
-
-int dcts_use_after_free_count(dcts_t *t)
-{
-    (void)t;
-    return dcts_rt.use_after_free;
 }
 
 dcts_probe *dcts_probe_on_socketpair(dcts_t *t, const char *name, int *peer)
@@ -212,16 +178,14 @@ int dcts_closed(dcts_t *t, int fd, dcts_probe *p_or_null)
 int dcts_dispatch_full(dcts_t *t, const double *timeout_s,
                        dc_error_handler handler, void *arg)
 {
-    for (size_t i = 0; i < dcts_rt.nprobes; i++)
-        dcts_rt.probes[i]->calls_this_pass = 0;
+    for (size_t i = 0; i < made.n; i++)
+        made.all[i]->calls_this_pass = 0;
     dcts_rt.pass++;
     return t->be->dispatch_once(t->ctx, timeout_s, handler, arg);
 }
 
 int dcts_dispatch(dcts_t *t, double timeout_s)
 {
-    if (timeout_s == DCTS_NONE)
-        return dcts_dispatch_full(t, NULL, NULL, NULL);
     return dcts_dispatch_full(t, &timeout_s, NULL, NULL);
 }
 

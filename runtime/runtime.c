@@ -24,11 +24,6 @@ struct dcts_runtime dcts_rt;
 
 static jmp_buf case_exit;
 
-static void vformat(char *buf, size_t len, const char *fmt, va_list ap)
-{
-    vsnprintf(buf, len, fmt, ap);
-}
-
 /* Ends the running case with status; the reason is already written. */
 __attribute__((noreturn))
 static void end_case(dcts_status status)
@@ -41,7 +36,7 @@ static void end_case(dcts_status status)
     do {                                                                   \
         va_list ap;                                                        \
         va_start(ap, fmt);                                                 \
-        vformat(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);           \
+        vsnprintf(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);           \
         va_end(ap);                                                        \
         (void)t;                                                           \
         end_case(status);                                                  \
@@ -70,7 +65,7 @@ void dcts_skip_declared(dcts_t *t, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vformat(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);
+    vsnprintf(dcts_rt.reason, sizeof dcts_rt.reason, fmt, ap);
     va_end(ap);
     dcts_rt.outcome = DCTS_SKIP;
     skip_declared = 1;
@@ -193,32 +188,51 @@ static void universal_checks(dcts_t *t)
 
 /* ---- state ------------------------------------------------------------- */
 
-void dcts_runtime_reset(dcts_t *t)
+/* The clean-ups the modules registered for the running case, by stage.
+ * A fixed table: registering must not allocate (runtime.h). */
+#define MAX_CLEANUPS 8
+static struct {
+    void (*fn[MAX_CLEANUPS])(void);
+    size_t n;
+} cleanups[DCTS_CLEANUP_STAGES];
+
+void dcts_add_cleanup(dcts_cleanup_stage stage, void (*fn)(void))
+{
+    if (!dcts_rt.current || stage >= DCTS_CLEANUP_STAGES)
+        return;
+    for (size_t i = 0; i < cleanups[stage].n; i++)
+        if (cleanups[stage].fn[i] == fn)
+            return;
+    if (cleanups[stage].n == MAX_CLEANUPS)
+        abort();                /* a runtime bug: a new module, a small table */
+    cleanups[stage].fn[cleanups[stage].n++] = fn;
+}
+
+void *dcts_grow(void *items, size_t *cap, size_t count, size_t elem,
+                size_t first)
+{
+    if (count < *cap)
+        return items;
+    size_t n = *cap ? *cap * 2 : first;
+    void *grown = realloc(items, n * elem);
+    if (grown)
+        *cap = n;
+    return grown;
+}
+
+static void runtime_reset(dcts_t *t)
 {
     memset(&dcts_rt, 0, sizeof dcts_rt);
+    memset(cleanups, 0, sizeof cleanups);
     dcts_rt.current = t;
 }
 
-void dcts_runtime_release(dcts_t *t)
+/* Every clean-up, stage by stage, the last registered first. */
+static void runtime_release(void)
 {
-    dcts_alloc_disarm();        /* a case that failed while armed */
-    dcts_signal_storm_stop(t);
-    for (size_t i = 0; i < dcts_rt.nthreads; i++)
-        pthread_join(dcts_rt.threads[i], NULL);
-    /* Threads first: a delayed write must never land on a reused fd. */
-    dcts_spawn_release();       /* peers go before the files they use */
-    for (size_t i = 0; i < dcts_rt.nfds; i++)
-        if (dcts_rt.fds[i] >= 0)
-            close(dcts_rt.fds[i]);
-    dcts_tmpdir_release();
-    for (size_t i = 0; i < dcts_rt.nprobes; i++)
-        free(dcts_rt.probes[i]);
-    free(dcts_rt.threads);
-    free(dcts_rt.fds);
-    free(dcts_rt.probes);
-    dcts_rt.threads = NULL, dcts_rt.fds = NULL, dcts_rt.probes = NULL;
-    dcts_rt.nthreads = dcts_rt.nfds = dcts_rt.nprobes = 0;
-    dcts_rt.nkept = 0;
+    for (int s = 0; s < DCTS_CLEANUP_STAGES; s++)
+        while (cleanups[s].n > 0)
+            cleanups[s].fn[--cleanups[s].n]();
 }
 
 /* ---- running ------------------------------------------------------------- */
@@ -245,7 +259,7 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
     t.c = c;
     t.be = be;
     t.scale = timeout_scale > 0 ? timeout_scale : 1.0;
-    dcts_runtime_reset(&t);
+    runtime_reset(&t);
     dcts_rt.outcome = DCTS_PASS;
 
     if (setjmp(case_exit) == 0) {
@@ -264,7 +278,7 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
     /* A failure may have jumped out of the middle of anything. */
     if (dcts_rt.outcome != DCTS_PASS && setjmp(case_exit) == 0)
         release_context(&t);
-    dcts_runtime_release(&t);
+    runtime_release();
 
     dcts_status s = dcts_rt.outcome;
     if (s == DCTS_FAIL && c->level == DCTS_SHOULD)

@@ -8,7 +8,7 @@
  *   a process group of its own and, on a TIMEOUT or when the case process
  *   ends, SIGKILLs that whole group: the peer goes with it.  (A group of
  *   its own would hide the peer from that kill.)
- * - When the case ends normally (PASS, FAIL, SKIP), dcts_spawn_release
+ * - When the case ends normally (PASS, FAIL, SKIP), its clean-up (release_peers)
  *   SIGKILLs every peer still tracked and reaps it.
  * - PR_SET_PDEATHSIG kills it if the case process dies some other way
  *   (with --no-fork the case process is the harness itself).
@@ -54,34 +54,39 @@ const char *dcts_which(const char *name)
 
 /* ---- tracking ----------------------------------------------------------- */
 
+/* The case's peers, killed and reaped when it ends. */
+static struct {
+    pid_t *pids;
+    size_t n, cap;
+} peers;
+
 static int tracked(pid_t pid)
 {
-    for (size_t i = 0; i < dcts_rt.npids; i++)
-        if (dcts_rt.pids[i] == pid)
+    for (size_t i = 0; i < peers.n; i++)
+        if (peers.pids[i] == pid)
             return 1;
     return 0;
 }
 
 static void untrack_pid(pid_t pid)
 {
-    for (size_t i = 0; i < dcts_rt.npids; i++)
-        if (dcts_rt.pids[i] == pid) {
-            dcts_rt.pids[i] = dcts_rt.pids[--dcts_rt.npids];
+    for (size_t i = 0; i < peers.n; i++)
+        if (peers.pids[i] == pid) {
+            peers.pids[i] = peers.pids[--peers.n];
             return;
         }
 }
 
-void dcts_spawn_release(void)
+static void release_peers(void)
 {
-    for (size_t i = 0; i < dcts_rt.npids; i++) {
-        pid_t pid = dcts_rt.pids[i];
+    for (size_t i = 0; i < peers.n; i++) {
+        pid_t pid = peers.pids[i];
         kill(pid, SIGKILL);
         while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
             ;
     }
-    free(dcts_rt.pids);
-    dcts_rt.pids = NULL;
-    dcts_rt.npids = dcts_rt.pids_cap = 0;
+    free(peers.pids);
+    memset(&peers, 0, sizeof peers);
 }
 
 /* ---- starting ----------------------------------------------------------- */
@@ -124,14 +129,11 @@ static void exec_child(const char *path, char *const argv[], int in_fd,
  * tracking the child. */
 static void reserve_pid_slot(dcts_t *t)
 {
-    if (dcts_rt.npids < dcts_rt.pids_cap)
-        return;
-    size_t cap = dcts_rt.pids_cap ? dcts_rt.pids_cap * 2 : 8;
-    pid_t *grown = realloc(dcts_rt.pids, cap * sizeof *grown);
+    pid_t *grown = dcts_grow(peers.pids, &peers.cap, peers.n, sizeof *peers.pids, 8);
     if (grown == NULL)
         dcts_harness_skip(t, "harness: out of memory tracking processes");
-    dcts_rt.pids = grown;
-    dcts_rt.pids_cap = cap;
+    peers.pids = grown;
+    dcts_add_cleanup(DCTS_CLEANUP_PEERS, release_peers);
 }
 
 pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd)
@@ -155,7 +157,7 @@ pid_t dcts_spawn(dcts_t *t, char *const argv[], int in_fd, int out_fd)
         dcts_harness_skip(t, "harness: fork for %s: %s", path, strerror(errno));
     if (pid == 0)
         exec_child(path, argv, in_fd, out_fd, parent, fd_limit);
-    dcts_rt.pids[dcts_rt.npids++] = pid;
+    peers.pids[peers.n++] = pid;
     return pid;
 }
 
@@ -180,20 +182,6 @@ int dcts_spawn_done(dcts_t *t, pid_t pid, int *status)
     if (status)
         *status = st;
     return 1;
-}
-
-int dcts_spawn_wait(dcts_t *t, pid_t pid, double ms)
-{
-    double start = dcts_now();
-    int st;
-
-    while (!dcts_spawn_done(t, pid, &st)) {
-        if (dcts_ms_since(start) > ms)
-            dcts_harness_skip(t, "harness: peer process %ld still running after "
-                      "%.0f ms", (long)pid, ms);
-        dcts_sleep_ms(1);
-    }
-    return st;
 }
 
 const char *dcts_exit_text(int status)

@@ -8,6 +8,7 @@
 #include "runtime.h"
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
@@ -72,19 +73,31 @@ void dcts_sleep_ms(double ms)
         ;
 }
 
-void dcts_track_thread(dcts_t *t, pthread_t th)
+/* The case's helper threads, joined when it ends. */
+static struct {
+    pthread_t *threads;
+    size_t n, cap;
+} helpers;
+
+static void join_helpers(void)
 {
-    if (dcts_rt.nthreads == dcts_rt.threads_cap) {
-        size_t cap = dcts_rt.threads_cap ? dcts_rt.threads_cap * 2 : 8;
-        pthread_t *grown = realloc(dcts_rt.threads, cap * sizeof *grown);
-        if (grown == NULL) {
-            pthread_join(th, NULL);
-            dcts_harness_skip(t, "harness: out of memory tracking threads");
-        }
-        dcts_rt.threads = grown;
-        dcts_rt.threads_cap = cap;
+    for (size_t i = 0; i < helpers.n; i++)
+        pthread_join(helpers.threads[i], NULL);
+    free(helpers.threads);
+    memset(&helpers, 0, sizeof helpers);
+}
+
+static void track_thread(dcts_t *t, pthread_t th)
+{
+    pthread_t *grown = dcts_grow(helpers.threads, &helpers.cap, helpers.n,
+                                 sizeof *helpers.threads, 8);
+    if (grown == NULL) {
+        pthread_join(th, NULL);
+        dcts_harness_skip(t, "harness: out of memory tracking threads");
     }
-    dcts_rt.threads[dcts_rt.nthreads++] = th;
+    helpers.threads = grown;
+    helpers.threads[helpers.n++] = th;
+    dcts_add_cleanup(DCTS_CLEANUP_THREADS, join_helpers);
 }
 
 struct delayed_write { int fd; double ms; };
@@ -117,7 +130,7 @@ void dcts_write_later(dcts_t *t, int fd, double ms)
         free(job);
         dcts_harness_skip(t, "harness: pthread_create failed");
     }
-    dcts_track_thread(t, th);
+    track_thread(t, th);
 }
 
 /* ---- waits that must sleep (TMO-11) ---------------------------------------- */
@@ -157,6 +170,10 @@ void dcts_expect_idle_wait(dcts_t *t, double ms, const char *what)
 /* ---- signal storms (TMO-9) ------------------------------------------------ */
 
 static volatile sig_atomic_t delivered;
+static int storm_on;                  /* the timer is armed */
+/* Set while a bounded storm's stopper thread should still disarm it. */
+static atomic_int storm_bounded;
+static void stop_storm(void);
 
 static void on_alarm(int sig)
 {
@@ -176,24 +193,27 @@ void dcts_signal_storm(dcts_t *t, long interval_us)
     if (sigaction(SIGALRM, &sa, NULL) || setitimer(ITIMER_REAL, &it, NULL))
         dcts_harness_skip(t, "harness: cannot start the signal storm: %s",
                   strerror(errno));
-    dcts_rt.storm_on = 1;
+    storm_on = 1;
+    dcts_add_cleanup(DCTS_CLEANUP_TIMERS, stop_storm);
 }
 
-/* Set while a bounded storm's stopper thread should still disarm it. */
-static atomic_int storm_bounded;
-
-void dcts_signal_storm_stop(dcts_t *t)
+static void stop_storm(void)
 {
     struct itimerval off;
-    (void)t;
     atomic_store(&storm_bounded, 0);  /* a stopper thread ends at once */
-    if (!dcts_rt.storm_on)
+    if (!storm_on)
         return;
     memset(&off, 0, sizeof off);
     setitimer(ITIMER_REAL, &off, NULL);
     signal(SIGALRM, SIG_IGN);         /* one may still be in flight */
     signal(SIGALRM, SIG_DFL);
-    dcts_rt.storm_on = 0;
+    storm_on = 0;
+}
+
+void dcts_signal_storm_stop(dcts_t *t)
+{
+    (void)t;
+    stop_storm();
 }
 
 long dcts_signals_delivered(void)
@@ -238,5 +258,5 @@ void dcts_signal_storm_for(dcts_t *t, long interval_us, double ms)
         dcts_signal_storm_stop(t);
         dcts_harness_skip(t, "harness: pthread_create failed");
     }
-    dcts_track_thread(t, th);
+    track_thread(t, th);
 }

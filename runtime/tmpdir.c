@@ -69,10 +69,22 @@ static void sweep_stale(const char *base)
     closedir(d);
 }
 
+/* The case's directory, removed with everything in it when it ends. */
+static char *case_dir;
+
+static void remove_case_dir(void)
+{
+    if (case_dir) {
+        remove_tree(case_dir);
+        free(case_dir);
+        case_dir = NULL;
+    }
+}
+
 const char *dcts_tmpdir(dcts_t *t)
 {
-    if (dcts_rt.tmpdir)
-        return dcts_rt.tmpdir;
+    if (case_dir)
+        return case_dir;
     const char *base = base_dir();
     char templ[MAX_BASE_LEN + 32];
 
@@ -81,19 +93,11 @@ const char *dcts_tmpdir(dcts_t *t)
              (long)getpid());
     if (mkdtemp(templ) == NULL)
         dcts_harness_skip(t, "harness: mkdtemp(%s): %s", templ, strerror(errno));
-    dcts_rt.tmpdir = strdup(templ);
-    if (dcts_rt.tmpdir == NULL) {
+    case_dir = strdup(templ);
+    if (case_dir == NULL) {
         rmdir(templ);
         dcts_harness_skip(t, "harness: out of memory");
     }
-    return dcts_rt.tmpdir;
-}
-
-void dcts_tmpdir_release(void)
-{
-    if (dcts_rt.tmpdir) {
-        remove_tree(dcts_rt.tmpdir);
-        free(dcts_rt.tmpdir);
-        dcts_rt.tmpdir = NULL;
-    }
+    dcts_add_cleanup(DCTS_CLEANUP_FILES, remove_case_dir);
+    return case_dir;
 }

@@ -8,6 +8,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include "dcts.h"       /* the test writes cases of its own */
 #include "runner.h"
 #include "proc.h"
 #include "harness_check.h"
