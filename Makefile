@@ -166,7 +166,15 @@ UNIT_BIN  := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRC))
 
 .PHONY: all run check install uninstall clean unit mutants mutation-report mutation-auto
 .PHONY: engines-report bench bench-instructions
-all: $(BUILD)/dispatch-cts $(BACKEND_SO)
+all: $(BUILD)/layers.ok $(BUILD)/dispatch-cts $(BACKEND_SO)
+
+# The layers hold only while every header is named by its file name
+# (tools/check-layers.sh): checked before anything is built.
+LAYER_SRC := $(shell find spec backends runtime cases harness bench examples tests/fixtures \
+                  -name '*.[ch]' 2>/dev/null)
+$(BUILD)/layers.ok: tools/check-layers.sh $(LAYER_SRC)
+	@sh tools/check-layers.sh
+	@mkdir -p $(dir $@) && touch $@
 
 $(BUILD)/dispatch-cts: $(BUILD)/obj/harness/main.o $(ALLOC_OBJ) $(PROGRAM_LIBS)
 	@mkdir -p $(dir $@)
@@ -335,7 +343,7 @@ FIXTURE_SO := $(patsubst tests/fixtures/%.c,$(BUILD)/fixtures/%.so,\
 
 $(BUILD)/fixtures/%.so: tests/fixtures/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(INC_backends) $(SO_FLAGS) -MMD -MP -MF $@.d -MT $@ -shared -o $@ $<
+	$(CC) $(ALL_CFLAGS) $(INC_backends) -Itests/fixtures $(SO_FLAGS) -MMD -MP -MF $@.d -MT $@ -shared -o $@ $<
 
 $(UNIT_BIN): $(FIXTURE_SO)
 

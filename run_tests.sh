@@ -73,6 +73,10 @@ step "clause coverage"
 if build/dispatch-cts --check-coverage; then pass "every clause is named by a case"
 else fail "clause coverage"; fi
 
+# ---- the layers: the build refuses a file that reaches past its own ------------
+step "the layers (tests/layers.sh)"
+checks layers tests/layers.sh
+
 # ---- the command line, as a user meets it -------------------------------------
 step "command line"
 checks cli tests/cli.sh build/dispatch-cts
