@@ -8,6 +8,7 @@
 #include "timeout.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,15 +87,12 @@ static int names_another_file(const dcb_watch *w)
  * registration never half-succeeds. */
 static int reserve_watch(dcb_engine *eng, int fd)
 {
-    size_t old = eng->watch_size;
     void *table = eng->watch;
-    int rc = dcb_array_reserve(&table, &eng->watch_size, (size_t)fd + 1,
-                               sizeof *eng->watch);
+    int rc = dcb_array_reserve_zeroed(&table, &eng->watch_size,
+                                      (size_t)fd + 1, SIZE_MAX,
+                                      sizeof *eng->watch);
 
     eng->watch = table;
-    if (rc == 0 && eng->watch_size > old)
-        memset(eng->watch + old, 0,
-               (eng->watch_size - old) * sizeof *eng->watch);
     return rc;
 }
 
