@@ -274,16 +274,9 @@ static int wait_and_dispatch(dc_context *ctx, double timeout,
 static int sel_dispatch_once(dc_context *ctx, const double *timeout_s,
                              dc_error_handler handler, void *handler_arg)
 {
-    double wait_s;
-    /* DSP-9: no nesting, checked first, so a nested call never waits;
-     * TMO-7: the timeout checked before any wait (frame.h). */
-    int rc = dcb_dispatch_begin(&ctx->in_dispatch, timeout_s, &wait_s);
-
-    if (rc < 0)
-        return rc;                  /* -EBUSY (DSP-9) or -EINVAL (TMO-7) */
-    rc = wait_and_dispatch(ctx, wait_s, handler, handler_arg);
-    dcb_dispatch_end(&ctx->in_dispatch);    /* the only way out (ERR-8) */
-    return rc;
+    /* DSP-9, TMO-7 first, then the wait and the pass (frame.h). */
+    return dcb_dispatch_framed(ctx, &ctx->in_dispatch, timeout_s,
+                               wait_and_dispatch, handler, handler_arg);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
