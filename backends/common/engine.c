@@ -395,6 +395,34 @@ static dcb_engine *engine_of(dc_context *ctx)
     return (dcb_engine *)(void *)ctx;
 }
 
+int dcb_engine_create(dc_context **out, const dcb_engine_ops *ops)
+{
+    dc_context *ctx = calloc(1, ops->context_size);
+
+    if (ctx == NULL)
+        return -ENOMEM;             /* *out left untouched */
+    dcb_engine_init(engine_of(ctx), ops);
+    int rc = ops->open(ctx);
+    if (rc < 0) {
+        free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return 0;
+}
+
+/* CLS-6: every watcher, then the engine's loop (ops->close), then the
+ * context; no target is called and no caller fd closed (CLS-7). */
+void dcb_engine_op_destroy(dc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    dcb_engine *eng = engine_of(ctx);
+    dcb_engine_destroy(eng);
+    eng->ops->close(ctx);
+    free(ctx);
+}
+
 int dcb_engine_op_dispatch_once(dc_context *ctx, const double *timeout_s,
                                 dc_error_handler handler, void *handler_arg)
 {
