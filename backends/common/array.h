@@ -1,7 +1,7 @@
 /*
- * array.h: growing a backend's own arrays (a pollfd list, an index by fd,
- * an epoll_wait buffer) the same way the registry grows: by doubling, so
- * that n insertions cost O(n) in all, and without losing the old array
+ * array.h: growing a backend's arrays (the registry's table, a pollfd
+ * list, an index by fd, an epoll_wait buffer), all one way: by doubling,
+ * so that n insertions cost O(n) in all, and without losing the old array
  * when memory runs out.
  */
 #ifndef DCB_ARRAY_H
@@ -18,5 +18,12 @@
  * with *array and *cap untouched. */
 int dcb_array_reserve(void **array, size_t *cap, size_t want,
                       size_t elem_size);
+
+/* The same growth for a table indexed by fd, whose free entries are all
+ * zero bytes: the new elements are zeroed, and *cap never passes max
+ * (want <= max; SIZE_MAX for no bound), so that a table with a limit
+ * (LIM-1) never allocates beyond it. */
+int dcb_array_reserve_zeroed(void **array, size_t *cap, size_t want,
+                             size_t max, size_t elem_size);
 
 #endif /* DCB_ARRAY_H */

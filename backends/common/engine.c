@@ -8,6 +8,7 @@
 #include "timeout.h"
 
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -86,15 +87,12 @@ static int names_another_file(const dcb_watch *w)
  * registration never half-succeeds. */
 static int reserve_watch(dcb_engine *eng, int fd)
 {
-    size_t old = eng->watch_size;
     void *table = eng->watch;
-    int rc = dcb_array_reserve(&table, &eng->watch_size, (size_t)fd + 1,
-                               sizeof *eng->watch);
+    int rc = dcb_array_reserve_zeroed(&table, &eng->watch_size,
+                                      (size_t)fd + 1, SIZE_MAX,
+                                      sizeof *eng->watch);
 
     eng->watch = table;
-    if (rc == 0 && eng->watch_size > old)
-        memset(eng->watch + old, 0,
-               (eng->watch_size - old) * sizeof *eng->watch);
     return rc;
 }
 
@@ -395,6 +393,34 @@ int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
 static dcb_engine *engine_of(dc_context *ctx)
 {
     return (dcb_engine *)(void *)ctx;
+}
+
+int dcb_engine_create(dc_context **out, const dcb_engine_ops *ops)
+{
+    dc_context *ctx = calloc(1, ops->context_size);
+
+    if (ctx == NULL)
+        return -ENOMEM;             /* *out left untouched */
+    dcb_engine_init(engine_of(ctx), ops);
+    int rc = ops->open(ctx);
+    if (rc < 0) {
+        free(ctx);
+        return rc;
+    }
+    *out = ctx;
+    return 0;
+}
+
+/* CLS-6: every watcher, then the engine's loop (ops->close), then the
+ * context; no target is called and no caller fd closed (CLS-7). */
+void dcb_engine_op_destroy(dc_context *ctx)
+{
+    if (ctx == NULL)
+        return;
+    dcb_engine *eng = engine_of(ctx);
+    dcb_engine_destroy(eng);
+    eng->ops->close(ctx);
+    free(ctx);
 }
 
 int dcb_engine_op_dispatch_once(dc_context *ctx, const double *timeout_s,

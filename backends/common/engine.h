@@ -99,6 +99,14 @@ typedef struct dcb_engine_ops {
      * is the native call with it (FLT-5), and the bits of
      * flags_for(1, 1, 1) are the only ones a native filter accepts. */
     unsigned long (*flags_for)(int r, int w, int e);
+    /* The adapter's context: sizeof its dc_context, which starts with its
+     * dcb_engine (dcb_engine_create allocates it zeroed, the engine
+     * initialised); open makes the engine's own loop and timer in it and
+     * returns 0, or a negative errno with all it made released; close
+     * releases them, after every watcher has gone (destroy, CLS-6). */
+    size_t context_size;
+    int (*open)(dc_context *ctx);
+    void (*close)(dc_context *ctx);
 } dcb_engine_ops;
 
 struct dcb_engine {
@@ -140,10 +148,18 @@ int dcb_engine_closed(dcb_engine *eng, int fd, dc_target *o);
 int dcb_engine_dispatch(dcb_engine *eng, const double *timeout_s,
                         dc_error_handler handler, void *handler_arg);
 
-/* The descriptor's four operations, identical for every adapter: they
+/* An adapter's create: a new context of ops->context_size bytes, its
+ * engine initialised with ops, then ops->open.  Returns 0 with the context
+ * in *out, or a negative errno (-ENOMEM, or open's) with nothing left
+ * behind and *out untouched. */
+int dcb_engine_create(dc_context **out, const dcb_engine_ops *ops);
+
+/* The descriptor's five operations, identical for every adapter: they
  * only forward to the functions above.  An adapter's dc_context starts
  * with its dcb_engine, which is how they find it; its descriptor takes
- * them with DCB_ENGINE_OPERATIONS and adds create, destroy and flags_for. */
+ * them with DCB_ENGINE_OPERATIONS and adds create (dcb_engine_create with
+ * its ops) and flags_for. */
+void dcb_engine_op_destroy(dc_context *ctx);
 int dcb_engine_op_dispatch_once(dc_context *ctx, const double *timeout_s,
                                 dc_error_handler handler, void *handler_arg);
 int dcb_engine_op_set_dispatch_filter(dc_context *ctx, dc_target *o,
@@ -153,6 +169,7 @@ int dcb_engine_op_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
 int dcb_engine_op_socket_closed(dc_context *ctx, int fd, dc_target *o);
 
 #define DCB_ENGINE_OPERATIONS                                              \
+    .destroy = dcb_engine_op_destroy,                                      \
     .dispatch_once = dcb_engine_op_dispatch_once,                          \
     .set_dispatch_filter = dcb_engine_op_set_dispatch_filter,              \
     .set_poll_dispatch_filter = dcb_engine_op_set_poll_dispatch_filter,    \

@@ -1,5 +1,6 @@
 /*
- * frame.c: nesting guard, timeout check and the retrying wait (see frame.h).
+ * frame.c: nesting guard, timeout check, the retrying wait and the filter
+ * call's checks (see frame.h).
  */
 #include "frame.h"
 
@@ -25,6 +26,20 @@ void dcb_dispatch_end(int *in_dispatch)
     *in_dispatch = 0;
 }
 
+int dcb_dispatch_framed(dc_context *ctx, int *in_dispatch,
+                        const double *timeout_s, dcb_pass_fn pass,
+                        dc_error_handler handler, void *handler_arg)
+{
+    double wait_s;
+    int rc = dcb_dispatch_begin(in_dispatch, timeout_s, &wait_s);
+
+    if (rc < 0)
+        return rc;                  /* -EBUSY (DSP-9) or -EINVAL (TMO-7) */
+    rc = pass(ctx, wait_s, handler, handler_arg);
+    dcb_dispatch_end(in_dispatch);  /* the only way out (ERR-8) */
+    return rc;
+}
+
 int dcb_wait_ms(const dcb_deadline *deadline, dcb_wait_ms_fn wait, void *arg)
 {
     for (;;) {
@@ -42,4 +57,19 @@ int dcb_wait_ms(const dcb_deadline *deadline, dcb_wait_ms_fn wait, void *arg)
         if (dcb_deadline_remaining(deadline) <= 0)
             return 0;
     }
+}
+
+int dcb_filter(dc_context *ctx, dc_target *o, unsigned long flags,
+               const dcb_filter_ops *ops)
+{
+    int rc = dcb_check_filter(o, flags, ops->known);   /* LIM-4, FLT-6 */
+
+    if (rc < 0)
+        return rc;
+    if (flags == 0) {
+        /* FLT-1, FLT-6: removal, harmless when o is not registered. */
+        ops->remove(ctx, o->fd, o);
+        return 0;
+    }
+    return ops->apply(ctx, o, flags);
 }

@@ -2,15 +2,12 @@
  * registry.c: the fd-indexed table of registrations (see registry.h).
  */
 #include "registry.h"
+#include "array.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* The first allocation: enough for a small program's fds without regrowth. */
-#define DCB_REGISTRY_MIN_SLOTS 64
 
 void dcb_registry_init(dcb_registry *reg, int fd_limit)
 {
@@ -59,30 +56,18 @@ int dcb_registry_check_fd(const dcb_registry *reg, int fd)
     return 0;
 }
 
-/* Makes slot[fd] exist.  Doubles the table so n registrations cost O(n)
- * in all, but never past the limit: the bound is a promise of the table.
- * On failure the old table is untouched. */
+/* Makes slot[fd] exist, free slots zeroed (array.h: doubling, so n
+ * registrations cost O(n) in all), but never past the limit: the bound is
+ * a promise of the table.  On failure the old table is untouched. */
 static int grow_to_hold(dcb_registry *reg, int fd)
 {
-    size_t want = (size_t)fd + 1;
-    size_t size = reg->size > 0 ? reg->size : DCB_REGISTRY_MIN_SLOTS;
+    void *slot = reg->slot;
+    int rc = dcb_array_reserve_zeroed(&slot, &reg->size, (size_t)fd + 1,
+                                      (size_t)reg->fd_limit,
+                                      sizeof *reg->slot);
 
-    if (want <= reg->size)
-        return 0;
-    while (size < want)
-        size = size > SIZE_MAX / 2 ? want : size * 2;
-    if (size > (size_t)reg->fd_limit)
-        size = (size_t)reg->fd_limit;   /* fd < fd_limit, so want still fits */
-    if (size > SIZE_MAX / sizeof *reg->slot)
-        return -ENOMEM;
-
-    dcb_reg *slot = realloc(reg->slot, size * sizeof *slot);
-    if (slot == NULL)
-        return -ENOMEM;
-    memset(slot + reg->size, 0, (size - reg->size) * sizeof *slot);
     reg->slot = slot;
-    reg->size = size;
-    return 0;
+    return rc;                      /* fd < fd_limit, so fd always fits */
 }
 
 int dcb_registry_set(dcb_registry *reg, dc_target *o, unsigned long flags)

@@ -191,19 +191,18 @@ static int epl_register(dc_context *ctx, dc_target *o, unsigned long flags)
     return err;
 }
 
+static const dcb_filter_ops epl_filter = {
+    .known = EPL_KNOWN,
+    .apply = epl_register,
+    .remove = epl_socket_closed,
+};
+
+/* LIM-4, FLT-6 checked, then FLT-1's removal or the registration
+ * (frame.h). */
 static int epl_set_poll_dispatch_filter(dc_context *ctx, dc_target *o,
                                         unsigned long flags)
 {
-    int rc = dcb_check_filter(o, flags, EPL_KNOWN);    /* LIM-4, FLT-6 */
-
-    if (rc < 0)
-        return rc;
-    if (flags == 0) {
-        /* FLT-1, FLT-6: removal, harmless when o is not registered. */
-        epl_socket_closed(ctx, o->fd, o);
-        return 0;
-    }
-    return epl_register(ctx, o, flags);
+    return dcb_filter(ctx, o, flags, &epl_filter);
 }
 
 /* FLT-5: literally the native call with flags_for. */
@@ -400,14 +399,9 @@ static int wait_and_dispatch(dc_context *ctx, double timeout,
 static int epl_dispatch_once(dc_context *ctx, const double *timeout_s,
                              dc_error_handler handler, void *handler_arg)
 {
-    double wait_s;
-    int rc = dcb_dispatch_begin(&ctx->in_dispatch, timeout_s, &wait_s);
-
-    if (rc < 0)
-        return rc;                  /* -EBUSY (DSP-9) or -EINVAL (TMO-7) */
-    rc = wait_and_dispatch(ctx, wait_s, handler, handler_arg);
-    dcb_dispatch_end(&ctx->in_dispatch);
-    return rc;
+    /* DSP-9, TMO-7 first, then the wait and the pass (frame.h). */
+    return dcb_dispatch_framed(ctx, &ctx->in_dispatch, timeout_s,
+                               wait_and_dispatch, handler, handler_arg);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */

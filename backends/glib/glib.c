@@ -188,6 +188,29 @@ static unsigned long glb_flags_for(int r, int w, int e)
     return (r ? GLB_READ : 0) | (w ? GLB_WRITE : 0) | (e ? GLB_EXCEPT : 0);
 }
 
+/* ---- life ---------------------------------------------------------------- */
+
+/* A main context of its own, and the timer of a dispatch_once. */
+static int glb_open(dc_context *ctx)
+{
+    ctx->main = g_main_context_new();
+    ctx->timer = g_source_new(&timer_funcs, sizeof(glb_source));
+    ((glb_source *)ctx->timer)->engine = &ctx->engine;
+    g_source_set_ready_time(ctx->timer, -1);
+    g_source_set_priority(ctx->timer, GLB_PRIORITY);
+    g_source_attach(ctx->timer, ctx->main);
+    return 0;
+}
+
+/* After every source: the timer, then the context (which closes its own
+ * wake-up fd). */
+static void glb_close(dc_context *ctx)
+{
+    g_source_destroy(ctx->timer);
+    g_source_unref(ctx->timer);
+    g_main_context_unref(ctx->main);
+}
+
 static const dcb_engine_ops glb_ops = {
     .watch_new = glb_watch_new,
     .watch_change = glb_watch_change,
@@ -197,38 +220,14 @@ static const dcb_engine_ops glb_ops = {
     .run = glb_run,
     .watch_closed = NULL,           /* a closed fd comes as G_IO_NVAL */
     .flags_for = glb_flags_for,
+    .context_size = sizeof(dc_context),
+    .open = glb_open,
+    .close = glb_close,
 };
-
-/* ---- life ---------------------------------------------------------------- */
 
 static int glb_create(dc_context **out)
 {
-    dc_context *ctx = calloc(1, sizeof *ctx);
-
-    if (ctx == NULL)
-        return -ENOMEM;
-    ctx->main = g_main_context_new();
-    ctx->timer = g_source_new(&timer_funcs, sizeof(glb_source));
-    ((glb_source *)ctx->timer)->engine = &ctx->engine;
-    g_source_set_ready_time(ctx->timer, -1);
-    g_source_set_priority(ctx->timer, GLB_PRIORITY);
-    g_source_attach(ctx->timer, ctx->main);
-    dcb_engine_init(&ctx->engine, &glb_ops);
-    *out = ctx;
-    return 0;
-}
-
-/* CLS-6: every source, the timer, then the context (which closes its
- * own wake-up fd); no target is called and no caller fd closed (CLS-7). */
-static void glb_destroy(dc_context *ctx)
-{
-    if (ctx == NULL)
-        return;
-    dcb_engine_destroy(&ctx->engine);
-    g_source_destroy(ctx->timer);
-    g_source_unref(ctx->timer);
-    g_main_context_unref(ctx->main);
-    free(ctx);
+    return dcb_engine_create(out, &glb_ops);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
@@ -238,7 +237,6 @@ static const dc_backend descriptor = {
     .struct_size = sizeof(dc_backend),
     .name = "glib",
     .create = glb_create,
-    .destroy = glb_destroy,
     DCB_ENGINE_OPERATIONS,
     .flags_for = glb_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */

@@ -175,6 +175,25 @@ static unsigned long lev_flags_for(int r, int w, int e)
     return (r ? LEV_READ : 0) | (w ? LEV_WRITE : 0) | (e ? LEV_EXCEPT : 0);
 }
 
+/* ---- life ---------------------------------------------------------------- */
+
+/* A loop of its own, and the timer of a dispatch_once. */
+static int lev_open(dc_context *ctx)
+{
+    ctx->loop = ev_loop_new(LEV_LOOP_FLAGS);
+    if (ctx->loop == NULL)
+        return -ENOMEM;
+    ev_init(&ctx->timer, on_timer);
+    ctx->timer.data = &ctx->engine;
+    return 0;
+}
+
+/* After every watcher: the loop, which closes its own fds. */
+static void lev_close(dc_context *ctx)
+{
+    ev_loop_destroy(ctx->loop);
+}
+
 static const dcb_engine_ops lev_ops = {
     .watch_new = lev_watch_new,
     .watch_change = lev_watch_change,
@@ -184,37 +203,14 @@ static const dcb_engine_ops lev_ops = {
     .run = lev_run,
     .watch_closed = lev_watch_closed,
     .flags_for = lev_flags_for,
+    .context_size = sizeof(dc_context),
+    .open = lev_open,
+    .close = lev_close,
 };
-
-/* ---- life ---------------------------------------------------------------- */
 
 static int lev_create(dc_context **out)
 {
-    dc_context *ctx = calloc(1, sizeof *ctx);
-
-    if (ctx == NULL)
-        return -ENOMEM;
-    ctx->loop = ev_loop_new(LEV_LOOP_FLAGS);
-    if (ctx->loop == NULL) {
-        free(ctx);
-        return -ENOMEM;
-    }
-    ev_init(&ctx->timer, on_timer);
-    ctx->timer.data = &ctx->engine;
-    dcb_engine_init(&ctx->engine, &lev_ops);
-    *out = ctx;
-    return 0;
-}
-
-/* CLS-6: every watcher, then the loop (which closes its own fds); no
- * target is called and no caller fd closed (CLS-7). */
-static void lev_destroy(dc_context *ctx)
-{
-    if (ctx == NULL)
-        return;
-    dcb_engine_destroy(&ctx->engine);
-    ev_loop_destroy(ctx->loop);
-    free(ctx);
+    return dcb_engine_create(out, &lev_ops);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
@@ -224,7 +220,6 @@ static const dc_backend descriptor = {
     .struct_size = sizeof(dc_backend),
     .name = "libev",
     .create = lev_create,
-    .destroy = lev_destroy,
     DCB_ENGINE_OPERATIONS,
     .flags_for = lev_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */

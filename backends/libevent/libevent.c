@@ -47,10 +47,10 @@ struct dc_context {
     struct event *timer;            /* the timeout of a dispatch_once */
 };
 
-typedef struct lev_watch {
+typedef struct lve_watch {
     dcb_watch head;                 /* first: engine.h's part */
     struct event *ev;
-} lev_watch;
+} lve_watch;
 
 static struct event_base *engine_base(dcb_engine *eng)
 {
@@ -82,10 +82,10 @@ static short event_flags(unsigned long flags)
     return (short)((flags & LEV_KNOWN) | EV_PERSIST);
 }
 
-static int lev_watch_new(dcb_engine *eng, int fd, unsigned long flags,
+static int lve_watch_new(dcb_engine *eng, int fd, unsigned long flags,
                          dcb_watch **out)
 {
-    lev_watch *w = calloc(1, sizeof *w);
+    lve_watch *w = calloc(1, sizeof *w);
 
     if (w == NULL)
         return -ENOMEM;
@@ -109,10 +109,10 @@ static int lev_watch_new(dcb_engine *eng, int fd, unsigned long flags,
  * event is made and added before the old one goes (libevent watches an fd
  * for the union of its events meanwhile), so a refusal leaves the old one
  * watching. */
-static int lev_watch_change(dcb_engine *eng, dcb_watch *head,
+static int lve_watch_change(dcb_engine *eng, dcb_watch *head,
                             unsigned long flags)
 {
-    lev_watch *w = (lev_watch *)head;
+    lve_watch *w = (lve_watch *)head;
     struct event *ev = event_new(engine_base(eng), head->fd,
                                  event_flags(flags), on_io, w);
 
@@ -130,9 +130,9 @@ static int lev_watch_change(dcb_engine *eng, dcb_watch *head,
 }
 
 /* CLS-1, CLS-7: event_del tolerates a closed fd, and nothing is closed. */
-static void lev_watch_free(dcb_engine *eng, dcb_watch *head)
+static void lve_watch_free(dcb_engine *eng, dcb_watch *head)
 {
-    lev_watch *w = (lev_watch *)head;
+    lve_watch *w = (lve_watch *)head;
 
     (void)eng;
     event_free(w->ev);              /* deletes it first */
@@ -150,7 +150,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 /* TMO-5: rounded up to the microsecond (and by libevent's epoll to the
  * millisecond, again up); TMO-6: clamped before the conversion. */
-static int lev_timer_arm(dcb_engine *eng, double s)
+static int lve_timer_arm(dcb_engine *eng, double s)
 {
     struct timeval tv = dcb_timeout_timeval(s);
 
@@ -159,7 +159,7 @@ static int lev_timer_arm(dcb_engine *eng, double s)
                                                             : engine_error();
 }
 
-static void lev_timer_disarm(dcb_engine *eng)
+static void lve_timer_disarm(dcb_engine *eng)
 {
     event_del(((dc_context *)eng)->timer);
 }
@@ -168,7 +168,7 @@ static void lev_timer_disarm(dcb_engine *eng)
  * events ran: ours (which only record) or the timer's.  libevent's epoll
  * takes EINTR as "nothing happened" and waits again, on the timer's
  * absolute deadline (TMO-9).  1 means "no events at all": nothing to do. */
-static int lev_run(dcb_engine *eng, int block)
+static int lve_run(dcb_engine *eng, int block)
 {
     int rc;
 
@@ -178,20 +178,10 @@ static int lev_run(dcb_engine *eng, int block)
     return rc < 0 ? engine_error() : 0;
 }
 
-static unsigned long lev_flags_for(int r, int w, int e)
+static unsigned long lve_flags_for(int r, int w, int e)
 {
     return (r ? LEV_READ : 0) | (w ? LEV_WRITE : 0) | (e ? LEV_EXCEPT : 0);
 }
-
-static const dcb_engine_ops lev_ops = {
-    .watch_new = lev_watch_new,
-    .watch_change = lev_watch_change,
-    .watch_free = lev_watch_free,
-    .timer_arm = lev_timer_arm,
-    .timer_disarm = lev_timer_disarm,
-    .run = lev_run,
-    .flags_for = lev_flags_for,
-};
 
 /* ---- life ---------------------------------------------------------------- */
 
@@ -219,41 +209,48 @@ static int base_fds_available(void)
     return rc;
 }
 
-static int lev_create(dc_context **out)
+/* A base of its own, and the timer of a dispatch_once. */
+static int lve_open(dc_context *ctx)
 {
     int rc = base_fds_available();
 
     if (rc < 0)
         return rc;                  /* -EMFILE, -ENFILE */
-    dc_context *ctx = calloc(1, sizeof *ctx);
-    if (ctx == NULL)
-        return -ENOMEM;
     ctx->base = lev_base_new();
-    if (ctx->base == NULL) {
-        free(ctx);
+    if (ctx->base == NULL)
         return -ENOSYS;             /* no method with EV_CLOSED */
-    }
     ctx->timer = evtimer_new(ctx->base, on_timer, &ctx->engine);
     if (ctx->timer == NULL) {
         event_base_free(ctx->base);
-        free(ctx);
         return -ENOMEM;
     }
-    dcb_engine_init(&ctx->engine, &lev_ops);
-    *out = ctx;
     return 0;
 }
 
-/* CLS-6: every event, then the base (which closes its own epoll fd);
- * no target is called and no caller fd closed (CLS-7). */
-static void lev_destroy(dc_context *ctx)
+/* After every event: the timer, then the base (which closes its own
+ * epoll fd). */
+static void lve_close(dc_context *ctx)
 {
-    if (ctx == NULL)
-        return;
-    dcb_engine_destroy(&ctx->engine);
     event_free(ctx->timer);
     event_base_free(ctx->base);
-    free(ctx);
+}
+
+static const dcb_engine_ops lve_ops = {
+    .watch_new = lve_watch_new,
+    .watch_change = lve_watch_change,
+    .watch_free = lve_watch_free,
+    .timer_arm = lve_timer_arm,
+    .timer_disarm = lve_timer_disarm,
+    .run = lve_run,
+    .flags_for = lve_flags_for,
+    .context_size = sizeof(dc_context),
+    .open = lve_open,
+    .close = lve_close,
+};
+
+static int lve_create(dc_context **out)
+{
+    return dcb_engine_create(out, &lve_ops);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
@@ -262,10 +259,9 @@ static const dc_backend descriptor = {
     .abi_version = DC_ABI_VERSION,
     .struct_size = sizeof(dc_backend),
     .name = "libevent",
-    .create = lev_create,
-    .destroy = lev_destroy,
+    .create = lve_create,
     DCB_ENGINE_OPERATIONS,
-    .flags_for = lev_flags_for,
+    .flags_for = lve_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */
     .event_model = DC_MODEL_OTHER,
     /* DSP-9: nesting is refused (no DC_CAP_REENTRANT).  LIM-3: libevent's
@@ -277,7 +273,7 @@ static const dc_backend descriptor = {
 DC_EXPORT_BACKEND(descriptor)
 
 /* The engine, as the library in use reports it (DC_ABOUT_SYMBOL). */
-static const char *lev_about(void)
+static const char *lve_about(void)
 {
     static char about[192];
     struct event_base *base = lev_base_new();
@@ -291,4 +287,4 @@ static const char *lev_about(void)
     return about;
 }
 
-DC_EXPORT_ABOUT(lev_about)
+DC_EXPORT_ABOUT(lve_about)

@@ -185,6 +185,31 @@ static unsigned long luv_flags_for(int r, int w, int e)
     return (r ? LUV_READ : 0) | (w ? LUV_WRITE : 0) | (e ? LUV_EXCEPT : 0);
 }
 
+/* ---- life ---------------------------------------------------------------- */
+
+/* A loop of its own, and the timer of a dispatch_once. */
+static int luv_open(dc_context *ctx)
+{
+    int rc = uv_loop_init(&ctx->loop);
+
+    if (rc < 0)
+        return rc;                  /* libuv's codes are negated errnos */
+    uv_timer_init(&ctx->loop, &ctx->timer);
+    ctx->timer.data = &ctx->engine;
+    return 0;
+}
+
+/* After every handle was closed: the timer too, then the loop is run
+ * until each close has finished (no handle is active any more, so it does
+ * not wait, and no target is called: closed handles get no callbacks),
+ * then the loop goes with its own fds. */
+static void luv_close(dc_context *ctx)
+{
+    uv_close((uv_handle_t *)&ctx->timer, NULL);
+    uv_run(&ctx->loop, UV_RUN_DEFAULT);
+    uv_loop_close(&ctx->loop);
+}
+
 static const dcb_engine_ops luv_ops = {
     .watch_new = luv_watch_new,
     .watch_change = luv_watch_change,
@@ -194,42 +219,14 @@ static const dcb_engine_ops luv_ops = {
     .run = luv_run,
     .watch_closed = luv_watch_closed,
     .flags_for = luv_flags_for,
+    .context_size = sizeof(dc_context),
+    .open = luv_open,
+    .close = luv_close,
 };
-
-/* ---- life ---------------------------------------------------------------- */
 
 static int luv_create(dc_context **out)
 {
-    dc_context *ctx = calloc(1, sizeof *ctx);
-    int rc;
-
-    if (ctx == NULL)
-        return -ENOMEM;
-    rc = uv_loop_init(&ctx->loop);
-    if (rc < 0) {
-        free(ctx);
-        return rc;                  /* libuv's codes are negated errnos */
-    }
-    uv_timer_init(&ctx->loop, &ctx->timer);
-    ctx->timer.data = &ctx->engine;
-    dcb_engine_init(&ctx->engine, &luv_ops);
-    *out = ctx;
-    return 0;
-}
-
-/* CLS-6: every handle is closed, the loop is run until each close has
- * finished (no handle is active any more, so it does not wait, and no
- * target is called: closed handles get no callbacks), then the loop goes
- * with its own fds.  CLS-7: no caller fd is closed. */
-static void luv_destroy(dc_context *ctx)
-{
-    if (ctx == NULL)
-        return;
-    dcb_engine_destroy(&ctx->engine);
-    uv_close((uv_handle_t *)&ctx->timer, NULL);
-    uv_run(&ctx->loop, UV_RUN_DEFAULT);
-    uv_loop_close(&ctx->loop);
-    free(ctx);
+    return dcb_engine_create(out, &luv_ops);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
@@ -239,7 +236,6 @@ static const dc_backend descriptor = {
     .struct_size = sizeof(dc_backend),
     .name = "libuv",
     .create = luv_create,
-    .destroy = luv_destroy,
     DCB_ENGINE_OPERATIONS,
     .flags_for = luv_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */

@@ -291,27 +291,14 @@ static unsigned long sde_flags_for(int r, int w, int e)
     return (r ? SDE_READ : 0) | (w ? SDE_WRITE : 0) | (e ? SDE_EXCEPT : 0);
 }
 
-static const dcb_engine_ops sde_ops = {
-    .watch_new = sde_watch_new,
-    .watch_change = sde_watch_change,
-    .watch_free = sde_watch_free,
-    .timer_arm = sde_timer_arm,
-    .timer_disarm = sde_timer_disarm,
-    .run = sde_run,
-    .watch_closed = NULL,           /* epoll_ctl is made at once */
-    .flags_for = sde_flags_for,
-};
-
 /* ---- life ---------------------------------------------------------------- */
 
-static int sde_create(dc_context **out)
+/* A loop of its own (never sd_event_default), and the timer of a
+ * dispatch_once, off until armed. */
+static int sde_open(dc_context *ctx)
 {
-    dc_context *ctx = calloc(1, sizeof *ctx);
-
-    if (ctx == NULL)
-        return -ENOMEM;
-    dcb_engine_init(&ctx->engine, &sde_ops);
     int rc = sd_event_new(&ctx->loop);
+
     if (rc >= 0)
         rc = sd_event_add_time(ctx->loop, &ctx->timer, CLOCK_MONOTONIC,
                                UINT64_MAX, SDE_TIMER_ACCURACY_US, on_timer,
@@ -323,23 +310,36 @@ static int sde_create(dc_context **out)
     if (rc < 0) {
         sd_event_source_disable_unref(ctx->timer);
         sd_event_unref(ctx->loop);
-        free(ctx);
         return rc;                  /* -ENOMEM, -EMFILE, ... */
     }
-    *out = ctx;
     return 0;
 }
 
-/* CLS-6: every source, the timer, then the loop (which closes its own
- * epoll fd and timerfd); no target is called, no caller fd closed. */
-static void sde_destroy(dc_context *ctx)
+/* After every source: the timer, then the loop (which closes its own
+ * epoll fd and timerfd). */
+static void sde_close(dc_context *ctx)
 {
-    if (ctx == NULL)
-        return;
-    dcb_engine_destroy(&ctx->engine);
     sd_event_source_disable_unref(ctx->timer);
     sd_event_unref(ctx->loop);
-    free(ctx);
+}
+
+static const dcb_engine_ops sde_ops = {
+    .watch_new = sde_watch_new,
+    .watch_change = sde_watch_change,
+    .watch_free = sde_watch_free,
+    .timer_arm = sde_timer_arm,
+    .timer_disarm = sde_timer_disarm,
+    .run = sde_run,
+    .watch_closed = NULL,           /* epoll_ctl is made at once */
+    .flags_for = sde_flags_for,
+    .context_size = sizeof(dc_context),
+    .open = sde_open,
+    .close = sde_close,
+};
+
+static int sde_create(dc_context **out)
+{
+    return dcb_engine_create(out, &sde_ops);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
@@ -349,7 +349,6 @@ static const dc_backend descriptor = {
     .struct_size = sizeof(dc_backend),
     .name = "sdevent",
     .create = sde_create,
-    .destroy = sde_destroy,
     DCB_ENGINE_OPERATIONS,
     .flags_for = sde_flags_for,
     .fd_limit = 0,                  /* LIM-1: whatever the process can open */

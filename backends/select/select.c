@@ -8,17 +8,19 @@
  *
  * One dispatch_once goes:
  *
- *   1. check the timeout and refuse nesting            (TMO-7, DSP-9)
+ *   1. refuse nesting, check the timeout               (DSP-9, TMO-7; frame.h)
  *   2. build fresh fd_sets from the registry and wait  (TMO-1..9)
  *   3. snapshot what was ready: fd, generation, bits   (DSP-5..7)
  *   4. walk the snapshot, re-checking before each call (backends/common)
  *
- * The registry, the timeout arithmetic and the pass itself are shared with
- * the other backends (backends/common); this file holds only what is
- * select's own: three fd_sets, FD_SETSIZE, and what EBADF means.
+ * The frame of a call (step 1), the registry, the timeout arithmetic and
+ * the pass itself are shared with the other backends (backends/common);
+ * this file holds only what is select's own: three fd_sets, FD_SETSIZE,
+ * and what EBADF means.
  */
 #include "dispatch_context.h"
 #include "deliver.h"
+#include "frame.h"
 #include "registry.h"
 #include "timeout.h"
 
@@ -272,18 +274,9 @@ static int wait_and_dispatch(dc_context *ctx, double timeout,
 static int sel_dispatch_once(dc_context *ctx, const double *timeout_s,
                              dc_error_handler handler, void *handler_arg)
 {
-    /* DSP-9: no nesting.  Checked first, so a nested call never waits. */
-    if (ctx->in_dispatch)
-        return -EBUSY;
-    int rc = dcb_timeout_check(timeout_s);     /* TMO-7: before any wait */
-    if (rc < 0)
-        return rc;
-
-    ctx->in_dispatch = 1;
-    rc = wait_and_dispatch(ctx, dcb_timeout_seconds(timeout_s),
-                           handler, handler_arg);
-    ctx->in_dispatch = 0;           /* the only way out: always cleared */
-    return rc;
+    /* DSP-9, TMO-7 first, then the wait and the pass (frame.h). */
+    return dcb_dispatch_framed(ctx, &ctx->in_dispatch, timeout_s,
+                               wait_and_dispatch, handler, handler_arg);
 }
 
 /* ---- the descriptor ------------------------------------------------------ */
