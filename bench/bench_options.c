@@ -113,13 +113,41 @@ static const dcts_cmdline_option table[] = {
     { "help", 'h', 0, OPT_HELP },
 };
 
-/* Applies one option with its value.  0 or -1 with err. */
-static int apply(dcts_bench_options *o, int c, const char *opt,
-                 const char *v, int given[3], char *err, size_t errlen)
+/* What the walk over the arguments fills. */
+typedef struct bench_cmd {
+    dcts_bench_options *o;
+    int given[3];               /* writes, rounds, runs */
+} bench_cmd;
+
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int c, const char *opt, const char *v,
+                 char *err, size_t errlen)
 {
+    dcts_bench_options *o = ((bench_cmd *)cmd)->o;
+    int *given = ((bench_cmd *)cmd)->given;
     unsigned long n;
 
     switch (c) {
+    case DCTS_CMDLINE_OPERAND:      /* a backend */
+        o->backends = dcts_xrealloc(o->backends, sizeof *o->backends *
+                                    (o->nbackends + 1));
+        o->backends[o->nbackends++] = v;
+        return 0;
+    case OPT_HELP:
+        o->help = 1;
+        return 1;                   /* the rest does not matter */
+    case OPT_PIPES:
+        o->pipes = 1;
+        return 0;
+    case OPT_QUICK:
+        o->quick = 1;
+        return 0;
+    case OPT_CALLGRIND:
+        o->callgrind = 1;
+        return 0;
+    case OPT_INTEREST:
+        o->interest = 1;
+        return 0;
     case OPT_PAIRS:
         if (parse_list(v, o->pairs, &o->npairs) != 0)
             return fail(err, errlen, "%s: '%s' is not a list of whole "
@@ -180,44 +208,17 @@ static int apply(dcts_bench_options *o, int c, const char *opt,
 int dcts_bench_options_parse(dcts_bench_options *o, int argc,
                              char *const argv[], char *err, size_t errlen)
 {
-    int given[3] = { 0, 0, 0 };     /* writes, rounds, runs */
+    bench_cmd cmd = { o, { 0, 0, 0 } };
+    int *given = cmd.given;
 
     memset(o, 0, sizeof *o);
     o->pin_cpu = -1;
     o->writes = DEFAULT_WRITES;
-    dcts_cmdline c;
-    dcts_cmdline_init(&c, argc, argv, table, sizeof table / sizeof table[0]);
-    for (;;) {
-        int id = dcts_cmdline_next(&c, err, errlen);
-        if (id == DCTS_CMDLINE_DONE)
-            break;
-        switch (id) {
-        case DCTS_CMDLINE_ERROR:
-            return -1;
-        case DCTS_CMDLINE_OPERAND:  /* a backend */
-            o->backends = dcts_xrealloc(o->backends, sizeof *o->backends *
-                                        (o->nbackends + 1));
-            o->backends[o->nbackends++] = c.value;
-            continue;
-        case OPT_HELP:
-            o->help = 1;
-            return 0;               /* the rest does not matter */
-        case OPT_PIPES:
-            o->pipes = 1;
-            continue;
-        case OPT_QUICK:
-            o->quick = 1;
-            continue;
-        case OPT_CALLGRIND:
-            o->callgrind = 1;
-            continue;
-        case OPT_INTEREST:
-            o->interest = 1;
-            continue;
-        }
-        if (apply(o, id, c.shown, c.value, given, err, errlen) != 0)
-            return -1;
-    }
+    if (dcts_cmdline_parse(argc, argv, table, sizeof table / sizeof table[0],
+                           apply, &cmd, err, errlen) != 0)
+        return -1;
+    if (o->help)
+        return 0;
     if (o->quick && o->callgrind)
         return fail(err, errlen, "--quick and --callgrind cannot be "
                     "combined");

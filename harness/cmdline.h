@@ -26,30 +26,23 @@ typedef struct dcts_cmdline_option {
     int id;                     /* >= 0: what dcts_cmdline_next returns */
 } dcts_cmdline_option;
 
-/* What dcts_cmdline_next returns besides an option's id. */
-#define DCTS_CMDLINE_OPERAND (-1)   /* value: the operand */
-#define DCTS_CMDLINE_DONE (-2)      /* no argument left */
-#define DCTS_CMDLINE_ERROR (-3)     /* the message in err */
+/* The id an operand is handed to the command with. */
+#define DCTS_CMDLINE_OPERAND (-1)
 
-typedef struct dcts_cmdline {
-    int argc;
-    char *const *argv;
-    const dcts_cmdline_option *table;
-    size_t ntable;
-    int next;                   /* the index of the argument to read */
-    int operands_only;          /* after "--" */
-    const char *value;          /* the option's value (NULL: none), or
-                                 * the operand */
-    char shown[48];             /* the option as written, without any
-                                 * "=VALUE", for messages */
-} dcts_cmdline;
+/* The command's part: applies one option (its id, the option as written,
+ * without any "=VALUE", for messages, and its value, NULL for one that
+ * takes none) or one operand (id DCTS_CMDLINE_OPERAND, value the
+ * operand).  Returns 0 to go on, 1 to stop there (--help: the rest does
+ * not matter), or -1 with a message in err. */
+typedef int (*dcts_cmdline_apply)(void *cmd, int id, const char *shown,
+                                  const char *value, char *err,
+                                  size_t errlen);
 
-/* Starts a walk over argv[1..argc-1]. */
-void dcts_cmdline_init(dcts_cmdline *c, int argc, char *const argv[],
-                       const dcts_cmdline_option *table, size_t ntable);
-/* The next argument: an option's id (c->value set when it takes one),
- * DCTS_CMDLINE_OPERAND, DCTS_CMDLINE_DONE, or DCTS_CMDLINE_ERROR with a
- * message in err. */
-int dcts_cmdline_next(dcts_cmdline *c, char *err, size_t errlen);
+/* Walks argv[1..argc-1] by table, handing each option and operand to
+ * apply in order.  Returns 0, or -1 with a message in err. */
+int dcts_cmdline_parse(int argc, char *const argv[],
+                       const dcts_cmdline_option *table, size_t ntable,
+                       dcts_cmdline_apply apply, void *cmd, char *err,
+                       size_t errlen);
 
 #endif /* DCTS_CMDLINE_H */

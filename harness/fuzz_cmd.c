@@ -93,13 +93,25 @@ static const dcts_cmdline_option fuzz_table[] = {
     { "help", 'h', 0, OPT_HELP },
 };
 
-/* Applies one option with its value.  0 or -1 with err. */
-static int apply(fuzz_options *o, int id, const char *opt, const char *val,
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int id, const char *opt, const char *val,
                  char *err, size_t errlen)
 {
+    fuzz_options *o = cmd;
     unsigned long v;
 
     switch (id) {
+    case DCTS_CMDLINE_OPERAND:
+        if (o->backend) {
+            snprintf(err, errlen, "one backend at a time ('%s' and '%s')",
+                     o->backend, val);
+            return -1;
+        }
+        o->backend = val;
+        return 0;
+    case OPT_HELP:
+        o->help = 1;
+        return 1;
     case OPT_SEED:
         if (parse_ulong(val, &o->seed) != 0) {
             snprintf(err, errlen, "%s: not a number: '%s'", opt, val);
@@ -140,33 +152,13 @@ static int apply(fuzz_options *o, int id, const char *opt, const char *val,
 static int parse_fuzz_options(fuzz_options *o, int argc, char **argv,
                               char *err, size_t errlen)
 {
-    dcts_cmdline c;
-
     *o = (fuzz_options){ 0, 0, -1, -1, MDL_F_ALL, NULL, 0 };
-    dcts_cmdline_init(&c, argc, argv, fuzz_table,
-                      sizeof fuzz_table / sizeof fuzz_table[0]);
-    for (;;) {
-        int id = dcts_cmdline_next(&c, err, errlen);
-        if (id == DCTS_CMDLINE_DONE)
-            break;
-        if (id == DCTS_CMDLINE_ERROR)
-            return -1;
-        if (id == OPT_HELP) {
-            o->help = 1;
-            return 0;
-        }
-        if (id == DCTS_CMDLINE_OPERAND) {
-            if (o->backend) {
-                snprintf(err, errlen, "one backend at a time ('%s' and "
-                         "'%s')", o->backend, c.value);
-                return -1;
-            }
-            o->backend = c.value;
-            continue;
-        }
-        if (apply(o, id, c.shown, c.value, err, errlen) != 0)
-            return -1;
-    }
+    if (dcts_cmdline_parse(argc, argv, fuzz_table,
+                           sizeof fuzz_table / sizeof fuzz_table[0], apply, o,
+                           err, errlen) != 0)
+        return -1;
+    if (o->help)
+        return 0;
     if (o->seed_given && o->seconds < 0 && o->count < 0)
         o->count = 1;                   /* a rerun */
     if (o->seconds < 0)

@@ -136,11 +136,20 @@ static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
     return 0;
 }
 
-/* Applies one option; value is NULL for those without one. */
-static int apply(dcts_options *o, int id, const char *opt, const char *value,
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int id, const char *opt, const char *value,
                  char *err, size_t errlen)
 {
+    dcts_options *o = cmd;
+
     switch (id) {
+    case DCTS_CMDLINE_OPERAND:
+        push(&o->backends, &o->nbackends, value);
+        return 0;
+    case OPT_HELP:
+    case OPT_VERSION:
+        o->mode = id == OPT_HELP ? DCTS_MODE_HELP : DCTS_MODE_VERSION;
+        return 1;                               /* the rest does not matter */
     case OPT_FILTER:
         if (!*value)
             return fail(err, errlen, "%s: the pattern is empty", opt);
@@ -239,25 +248,8 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
         o->bench_argv = (char **)argv + 1;
         return 0;
     }
-    dcts_cmdline c;
-    dcts_cmdline_init(&c, argc, argv, table, sizeof table / sizeof table[0]);
-    for (;;) {
-        int id = dcts_cmdline_next(&c, err, errlen);
-        if (id == DCTS_CMDLINE_DONE)
-            return 0;
-        if (id == DCTS_CMDLINE_ERROR)
-            return -1;
-        if (id == DCTS_CMDLINE_OPERAND) {
-            push(&o->backends, &o->nbackends, c.value);
-            continue;
-        }
-        if (id == OPT_HELP || id == OPT_VERSION) {
-            o->mode = id == OPT_HELP ? DCTS_MODE_HELP : DCTS_MODE_VERSION;
-            return 0;                           /* the rest does not matter */
-        }
-        if (apply(o, id, c.shown, c.value, err, errlen) != 0)
-            return -1;
-    }
+    return dcts_cmdline_parse(argc, argv, table, sizeof table / sizeof table[0],
+                              apply, o, err, errlen);
 }
 
 void dcts_usage(FILE *f)
