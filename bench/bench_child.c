@@ -84,7 +84,10 @@ int dcts_bench_in_child(dcts_bench_child_fn fn, void *arg, void *out,
     p.deadline = p.start + watchdog_s;
     dcts_proc *const list[1] = { &p };
     while (!dcts_proc_done(&p))
-        dcts_proc_step(list, 1, -1);
+        if (dcts_proc_step(list, 1, -1) != 0) {
+            dcts_proc_abort(&p);    /* interrupted (proc.h): it goes too */
+            break;
+        }
 
     dcts_frame got;
     dcts_frames_status sent = dcts_proc_frames(&p, rules, 1, &got,
