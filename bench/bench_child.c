@@ -4,14 +4,10 @@
 #include "bench_child.h"
 #include "proc.h"
 
-#include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 long dcts_bench_status_kib(const char *name)
@@ -43,47 +39,23 @@ int dcts_bench_reset_peak_rss(void)
     return ok;
 }
 
-/* Reads the child's result until EOF, size bytes or the deadline;
- * returns the bytes read, or -1 when the deadline passed. */
-static ssize_t read_result(int fd, void *buf, size_t size, double deadline)
+/* The child sends out back in one frame (proc.h). */
+enum { BENCH_RESULT = 1 };
+
+struct child_job {
+    dcts_bench_child_fn fn;
+    void *arg;
+    void *out;
+    size_t size;
+};
+
+static void measure_in_child(void *arg, int res_fd)
 {
-    size_t got = 0;
+    const struct child_job *job = arg;
 
-    for (;;) {
-        double left = deadline - dcts_clock();
-        if (left <= 0)
-            return -1;
-        struct pollfd p = { .fd = fd, .events = POLLIN };
-        int rc = poll(&p, 1, (int)(left * 1000) + 1);
-        if (rc < 0 && errno != EINTR)
-            return -1;
-        if (rc <= 0)
-            continue;
-        ssize_t n = read(fd, (char *)buf + got, size - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return (ssize_t)got;
-        got += (size_t)n;
-        if (got == size)
-            return (ssize_t)got;
-    }
-}
-
-static int write_all(int fd, const void *buf, size_t size)
-{
-    const char *p = buf;
-
-    while (size > 0) {
-        ssize_t n = write(fd, p, size);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n;
-        size -= (size_t)n;
-    }
-    return 0;
+    job->fn(job->arg, job->out);
+    _exit(dcts_proc_send(res_fd, BENCH_RESULT, job->out, job->size) == 0 &&
+          dcts_proc_send_end(res_fd) == 0 ? 0 : DCTS_EXIT_RESULT_LOST);
 }
 
 int dcts_bench_in_child(dcts_bench_child_fn fn, void *arg, void *out,
@@ -96,42 +68,45 @@ int dcts_bench_in_child(dcts_bench_child_fn fn, void *arg, void *out,
         return 0;
     }
 
-    int p[2];
-    if (pipe2(p, O_CLOEXEC) != 0) {
-        snprintf(err, errlen, "cannot make a pipe: %s", strerror(errno));
+    /* The child keeps the benchmark's descriptors: it measures on them. */
+    struct child_job job = { fn, arg, out, size };
+    const dcts_frame_rule rules[] = {
+        { BENCH_RESULT, "result", size, size, 1 },
+    };
+    dcts_proc p;
+    char why[160];
+    if (dcts_proc_spawn(&p, DCTS_PROC_SHARE_FDS, dcts_frames_max(rules, 1),
+                        NULL, 0, measure_in_child, &job, why,
+                        sizeof why) != 0) {
+        snprintf(err, errlen, "cannot start its process: %s", why);
         return -1;
     }
-    fflush(NULL);                   /* nothing buffered is written twice */
-    pid_t pid = fork();
-    if (pid < 0) {
-        snprintf(err, errlen, "cannot fork: %s", strerror(errno));
-        close(p[0]);
-        close(p[1]);
-        return -1;
-    }
-    if (pid == 0) {
-        close(p[0]);
-        fn(arg, out);
-        _exit(write_all(p[1], out, size) == 0 ? 0 : 1);
-    }
-    close(p[1]);
-    ssize_t got = read_result(p[0], out, size, dcts_clock() + watchdog_s);
-    close(p[0]);
-    if (got < 0)
-        kill(pid, SIGKILL);
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (got == (ssize_t)size)
-        return 0;
-    if (got < 0) {
+    p.deadline = p.start + watchdog_s;
+    dcts_proc *const list[1] = { &p };
+    while (!dcts_proc_done(&p))
+        if (dcts_proc_step(list, 1, -1) != 0) {
+            dcts_proc_abort(&p);    /* interrupted (proc.h): it goes too */
+            break;
+        }
+
+    dcts_frame got;
+    dcts_frames_status sent = dcts_proc_frames(&p, rules, 1, &got,
+                                               "result", why, sizeof why);
+    int rc = -1;
+    if (sent == DCTS_FRAMES_OK) {
+        memcpy(out, got.data, size);
+        rc = 0;
+    } else if (p.timed_out) {
         snprintf(err, errlen, "no result within %.0f s (a pass that blocks, "
                  "or one that never ends)", watchdog_s);
-    } else {
+    } else if (sent == DCTS_FRAMES_NONE || sent == DCTS_FRAMES_TRUNCATED) {
         char how[128];
-        dcts_describe_wait_status(status, how, sizeof how);
+        dcts_describe_wait_status(p.wstatus, how, sizeof how);
         snprintf(err, errlen, "its process ended before its result: %s",
                  how);
+    } else {
+        snprintf(err, errlen, "its process sent %s", why);
     }
-    return -1;
+    dcts_proc_release(&p);
+    return rc;
 }

@@ -5,8 +5,9 @@
  * backends were loaded before the fork), so measurements made in
  * different children differ in nothing but what they measure, and the
  * child's peak memory is its own.  A crash, an error or a hang of a
- * backend ends the child, never the benchmark: the parent kills a child
- * that sends no result within the watchdog.
+ * backend ends the child, never the benchmark: the child is a watched one
+ * (harness/proc.h: its own process group, killed with the benchmark, its
+ * result framed), killed when it sends no result within the watchdog.
  */
 #ifndef DCTS_BENCH_CHILD_H
 #define DCTS_BENCH_CHILD_H

@@ -2,11 +2,11 @@
  * bench_options.c: parsing `dispatch-cts bench ...` (see bench_options.h).
  */
 #include "bench_options.h"
+#include "cmdline.h"
 #include "text.h"
 
 #include <ctype.h>
 #include <errno.h>
-#include <getopt.h>
 #include <limits.h>
 #include <sched.h>
 #include <stdarg.h>
@@ -91,57 +91,76 @@ static void set_list(size_t *list, size_t *n, const size_t *from, size_t k)
     *n = k;
 }
 
-enum { OPT_PIPES = 256, OPT_ROUNDS, OPT_RUNS, OPT_BASELINES, OPT_PIN,
-       OPT_CLOCK, OPT_QUICK, OPT_CALLGRIND, OPT_INTEREST, OPT_JSON, OPT_SVG };
+enum { OPT_PAIRS, OPT_ACTIVE, OPT_WRITES, OPT_PIPES, OPT_ROUNDS, OPT_RUNS,
+       OPT_BASELINES, OPT_PIN, OPT_CLOCK, OPT_QUICK, OPT_CALLGRIND,
+       OPT_INTEREST, OPT_JSON, OPT_SVG, OPT_HELP };
 
-static const struct option longopts[] = {
-    { "pairs", required_argument, NULL, 'n' },
-    { "active", required_argument, NULL, 'a' },
-    { "writes", required_argument, NULL, 'w' },
-    { "pipes", no_argument, NULL, OPT_PIPES },
-    { "rounds", required_argument, NULL, OPT_ROUNDS },
-    { "runs", required_argument, NULL, OPT_RUNS },
-    { "baselines", required_argument, NULL, OPT_BASELINES },
-    { "pin", required_argument, NULL, OPT_PIN },
-    { "clock", required_argument, NULL, OPT_CLOCK },
-    { "quick", no_argument, NULL, OPT_QUICK },
-    { "callgrind", no_argument, NULL, OPT_CALLGRIND },
-    { "interest", no_argument, NULL, OPT_INTEREST },
-    { "json", required_argument, NULL, OPT_JSON },
-    { "svg", required_argument, NULL, OPT_SVG },
-    { "help", no_argument, NULL, 'h' },
-    { NULL, 0, NULL, 0 },
+static const dcts_cmdline_option table[] = {
+    { "pairs", 'n', 1, OPT_PAIRS },
+    { "active", 'a', 1, OPT_ACTIVE },
+    { "writes", 'w', 1, OPT_WRITES },
+    { "pipes", 0, 0, OPT_PIPES },
+    { "rounds", 0, 1, OPT_ROUNDS },
+    { "runs", 0, 1, OPT_RUNS },
+    { "baselines", 0, 1, OPT_BASELINES },
+    { "pin", 0, 1, OPT_PIN },
+    { "clock", 0, 1, OPT_CLOCK },
+    { "quick", 0, 0, OPT_QUICK },
+    { "callgrind", 0, 0, OPT_CALLGRIND },
+    { "interest", 0, 0, OPT_INTEREST },
+    { "json", 0, 1, OPT_JSON },
+    { "svg", 0, 1, OPT_SVG },
+    { "help", 'h', 0, OPT_HELP },
 };
 
-/* The option as the user wrote it, without any "=value". */
-static void shown_option(char *buf, size_t len, const char *arg, int short_opt)
-{
-    if (short_opt && arg[0] == '-' && arg[1] != '-')
-        snprintf(buf, len, "-%c", short_opt);
-    else
-        snprintf(buf, len, "%.*s", (int)strcspn(arg, "="), arg);
-}
+/* What the walk over the arguments fills. */
+typedef struct bench_cmd {
+    dcts_bench_options *o;
+    int given[3];               /* writes, rounds, runs */
+} bench_cmd;
 
-/* Applies one option with its value.  0 or -1 with err. */
-static int apply(dcts_bench_options *o, int c, const char *opt,
-                 const char *v, int given[3], char *err, size_t errlen)
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int c, const char *opt, const char *v,
+                 char *err, size_t errlen)
 {
+    dcts_bench_options *o = ((bench_cmd *)cmd)->o;
+    int *given = ((bench_cmd *)cmd)->given;
     unsigned long n;
 
     switch (c) {
-    case 'n':
+    case DCTS_CMDLINE_OPERAND:      /* a backend */
+        o->backends = dcts_xrealloc(o->backends, sizeof *o->backends *
+                                    (o->nbackends + 1));
+        o->backends[o->nbackends++] = v;
+        return 0;
+    case OPT_HELP:
+        o->help = 1;
+        return 1;                   /* the rest does not matter */
+    case OPT_PIPES:
+        o->pipes = 1;
+        return 0;
+    case OPT_QUICK:
+        o->quick = 1;
+        return 0;
+    case OPT_CALLGRIND:
+        o->callgrind = 1;
+        return 0;
+    case OPT_INTEREST:
+        o->interest = 1;
+        return 0;
+    case OPT_PAIRS:
         if (parse_list(v, o->pairs, &o->npairs) != 0)
             return fail(err, errlen, "%s: '%s' is not a list of whole "
                         "numbers from 1 to %lu (e.g. 100,1000)", opt, v,
                         MAX_PAIRS);
         return 0;
-    case 'a':
+    case OPT_ACTIVE:
         if (parse_list(v, o->active, &o->nactive) != 0)
             return fail(err, errlen, "%s: '%s' is not a list of whole "
                         "numbers from 1 to %lu (e.g. 100,1000)", opt, v,
                         MAX_PAIRS);
         return 0;
-    case 'w':
+    case OPT_WRITES:
         if (parse_count(v, 0, (unsigned long)MAX_WRITES, &n) != 0)
             return fail(err, errlen, "%s: '%s' is not a whole number from "
                         "0 to %ld", opt, v, MAX_WRITES);
@@ -189,49 +208,17 @@ static int apply(dcts_bench_options *o, int c, const char *opt,
 int dcts_bench_options_parse(dcts_bench_options *o, int argc,
                              char *const argv[], char *err, size_t errlen)
 {
-    int given[3] = { 0, 0, 0 };     /* writes, rounds, runs */
+    bench_cmd cmd = { o, { 0, 0, 0 } };
+    int *given = cmd.given;
 
     memset(o, 0, sizeof *o);
     o->pin_cpu = -1;
     o->writes = DEFAULT_WRITES;
-    opterr = 0;
-    optind = 0;                     /* glibc: start afresh */
-    for (;;) {
-        int c = getopt_long(argc, argv, "-:n:a:w:h", longopts, NULL);
-        if (c == -1)
-            break;
-        const char *arg = argv[optind - 1];
-        char shown[48];
-        shown_option(shown, sizeof shown, arg, optopt);
-        switch (c) {
-        case 1:                     /* a backend */
-            o->backends = dcts_xrealloc(o->backends, sizeof *o->backends *
-                                        (o->nbackends + 1));
-            o->backends[o->nbackends++] = optarg;
-            continue;
-        case '?':
-            return fail(err, errlen, "unknown option '%s'", shown);
-        case ':':
-            return fail(err, errlen, "option '%s' needs a value", shown);
-        case 'h':
-            o->help = 1;
-            return 0;               /* the rest does not matter */
-        case OPT_PIPES:
-            o->pipes = 1;
-            continue;
-        case OPT_QUICK:
-            o->quick = 1;
-            continue;
-        case OPT_CALLGRIND:
-            o->callgrind = 1;
-            continue;
-        case OPT_INTEREST:
-            o->interest = 1;
-            continue;
-        }
-        if (apply(o, c, shown, optarg, given, err, errlen) != 0)
-            return -1;
-    }
+    if (dcts_cmdline_parse(argc, argv, table, sizeof table / sizeof table[0],
+                           apply, &cmd, err, errlen) != 0)
+        return -1;
+    if (o->help)
+        return 0;
     if (o->quick && o->callgrind)
         return fail(err, errlen, "--quick and --callgrind cannot be "
                     "combined");

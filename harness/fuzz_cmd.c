@@ -8,6 +8,7 @@
  * replayed and shrunk here, each trial in a child of its own.
  */
 #include "fuzz_cmd.h"
+#include "cmdline.h"
 #include "loader.h"
 #include "model.h"
 #include "options.h"
@@ -80,60 +81,84 @@ static int parse_ulong(const char *s, unsigned long *out)
     return 0;
 }
 
-/* Kept apart from harness/options.c: the subcommand owns its flags. */
-static int parse_fuzz_options(fuzz_options *o, int argc, char **argv)
+/* The subcommand owns its flags; the walk over them is the shared one
+ * (cmdline.h). */
+enum { OPT_SEED, OPT_SECONDS, OPT_COUNT, OPT_FEATURES, OPT_HELP };
+
+static const dcts_cmdline_option fuzz_table[] = {
+    { "seed", 0, 1, OPT_SEED },
+    { "seconds", 0, 1, OPT_SECONDS },
+    { "count", 0, 1, OPT_COUNT },
+    { "features", 0, 1, OPT_FEATURES },
+    { "help", 'h', 0, OPT_HELP },
+};
+
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int id, const char *opt, const char *val,
+                 char *err, size_t errlen)
 {
-    *o = (fuzz_options){ 0, 0, -1, -1, MDL_F_ALL, NULL, 0 };
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        unsigned long v;
-        if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            o->help = 1;
+    fuzz_options *o = cmd;
+    unsigned long v;
+
+    switch (id) {
+    case DCTS_CMDLINE_OPERAND:
+        if (o->backend) {
+            snprintf(err, errlen, "one backend at a time ('%s' and '%s')",
+                     o->backend, val);
+            return -1;
+        }
+        o->backend = val;
+        return 0;
+    case OPT_HELP:
+        o->help = 1;
+        return 1;
+    case OPT_SEED:
+        if (parse_ulong(val, &o->seed) != 0) {
+            snprintf(err, errlen, "%s: not a number: '%s'", opt, val);
+            return -1;
+        }
+        o->seed_given = 1;
+        return 0;
+    case OPT_SECONDS:
+        if (strcmp(val, "0") == 0) {
+            o->seconds = 0;
             return 0;
         }
-        int takes = strcmp(a, "--seed") == 0 || strcmp(a, "--seconds") == 0 ||
-                    strcmp(a, "--count") == 0 || strcmp(a, "--features") == 0;
-        if (takes && i + 1 >= argc) {
-            fprintf(stderr, PROG ": option '%s' needs a value\n", a);
+        if (dcts_parse_scale(val, &o->seconds) != 0) {
+            snprintf(err, errlen, "%s: not a positive number: '%s'", opt,
+                     val);
             return -1;
         }
-        const char *val = takes ? argv[++i] : NULL;
-        if (strcmp(a, "--seed") == 0) {
-            if (parse_ulong(val, &o->seed) != 0) {
-                fprintf(stderr, PROG ": --seed: not a number: '%s'\n", val);
-                return -1;
-            }
-            o->seed_given = 1;
-        } else if (strcmp(a, "--seconds") == 0) {
-            if (dcts_parse_scale(val, &o->seconds) != 0 && strcmp(val, "0") != 0) {
-                fprintf(stderr, PROG ": --seconds: not a positive number: '%s'\n", val);
-                return -1;
-            }
-            if (strcmp(val, "0") == 0)
-                o->seconds = 0;
-        } else if (strcmp(a, "--count") == 0) {
-            if (parse_ulong(val, &v) != 0 || v == 0 || v > 1000000000ul) {
-                fprintf(stderr, PROG ": --count: not a count: '%s'\n", val);
-                return -1;
-            }
-            o->count = (long)v;
-        } else if (strcmp(a, "--features") == 0) {
-            if (mdl_parse_features(val, &o->features) != 0 || !o->features) {
-                fprintf(stderr, PROG ": --features: expected a list of %s: '%s'\n",
-                        mdl_feature_names(), val);
-                return -1;
-            }
-        } else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, PROG ": unknown option '%s'\n", a);
+        return 0;
+    case OPT_COUNT:
+        if (parse_ulong(val, &v) != 0 || v == 0 || v > 1000000000ul) {
+            snprintf(err, errlen, "%s: not a count: '%s'", opt, val);
             return -1;
-        } else if (o->backend) {
-            fprintf(stderr, PROG ": one backend at a time ('%s' and '%s')\n",
-                    o->backend, a);
-            return -1;
-        } else {
-            o->backend = a;
         }
+        o->count = (long)v;
+        return 0;
+    case OPT_FEATURES:
+        if (mdl_parse_features(val, &o->features) != 0 || !o->features) {
+            snprintf(err, errlen, "%s: expected a list of %s: '%s'", opt,
+                     mdl_feature_names(), val);
+            return -1;
+        }
+        return 0;
     }
+    snprintf(err, errlen, "%s: internal error", opt);
+    return -1;
+}
+
+static int parse_fuzz_options(fuzz_options *o, int argc, char **argv,
+                              char *err, size_t errlen)
+{
+    *o = (fuzz_options){ 0, 0, -1, -1, MDL_F_ALL, NULL, 0 };
+    if (dcts_cmdline_parse(argc, argv, fuzz_table,
+                           sizeof fuzz_table / sizeof fuzz_table[0], apply, o,
+                           err, errlen) != 0)
+        return -1;
+    if (o->help)
+        return 0;
     if (o->seed_given && o->seconds < 0 && o->count < 0)
         o->count = 1;                   /* a rerun */
     if (o->seconds < 0)
@@ -192,8 +217,8 @@ int dcts_fuzz_main(int argc, char **argv, const dc_backend *(*embedded)(void))
     dcts_backend_handle h;
     char err[1024];
 
-    if (parse_fuzz_options(&o, argc, argv) != 0) {
-        fprintf(stderr, "try '" PROG " --help'\n");
+    if (parse_fuzz_options(&o, argc, argv, err, sizeof err) != 0) {
+        fprintf(stderr, PROG ": %s\ntry '" PROG " --help'\n", err);
         return 2;
     }
     if (o.help) {

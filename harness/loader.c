@@ -188,12 +188,17 @@ static void copy_about(void *dl, dcts_backend_info *info)
     memcpy(info->about, text, strnlen(text, DCTS_ABOUT_COPY));
 }
 
-/* What the probing child sends back: a copy, never a pointer. */
+/* What the probing child sends back, in one frame (proc.h): a copy,
+ * never a pointer. */
+enum { PROBE_REPORT = 1 };
 struct probe_report {
-    char magic[8];                  /* "DCTSPRB" */
     int loaded;                     /* dlopen and dlsym worked */
     char msg[480];                  /* else why not */
     dcts_backend_info info;
+};
+static const dcts_frame_rule probe_rules[] = {
+    { PROBE_REPORT, "report", sizeof(struct probe_report),
+      sizeof(struct probe_report), 1 },
 };
 
 static void probe_child(void *arg, int res_fd)
@@ -202,23 +207,15 @@ static void probe_child(void *arg, int res_fd)
     const dc_backend *(*entry)(void);
 
     memset(&rep, 0, sizeof rep);
-    memcpy(rep.magic, "DCTSPRB", 8);
     void *dl = open_unprivileged(arg, &entry, rep.msg, sizeof rep.msg);
     if (dl) {
         rep.loaded = 1;
         dcts_backend_info_of(entry(), &rep.info);
         copy_about(dl, &rep.info);  /* here too: a crash in it is caught */
     }
-    const char *p = (const char *)&rep;
-    size_t left = sizeof rep;
-    while (left) {
-        ssize_t n = write(res_fd, p, left);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            _exit(125);
-        p += n, left -= (size_t)n;
-    }
+    if (dcts_proc_send(res_fd, PROBE_REPORT, &rep, sizeof rep) != 0 ||
+        dcts_proc_send_end(res_fd) != 0)
+        _exit(DCTS_EXIT_RESULT_LOST);
     close(res_fd);
     _exit(0);                       /* no destructors, no atexit */
 }
@@ -232,7 +229,7 @@ static int probe(const char *path, double scale, dcts_backend_info *info,
     char why[160];
     double budget = DCTS_ENTRY_BUDGET_S * scale;
 
-    if (dcts_proc_spawn(&p, 0, sizeof(struct probe_report), NULL, 0,
+    if (dcts_proc_spawn(&p, 0, dcts_frames_max(probe_rules, 1), NULL, 0,
                         probe_child, (void *)path, why, sizeof why) != 0) {
         snprintf(err, errlen, "cannot start a process to probe it: %s", why);
         return -1;
@@ -248,6 +245,10 @@ static int probe(const char *path, double scale, dcts_backend_info *info,
 
     int rc = -1;
     struct probe_report *rep = dcts_xmalloc(sizeof *rep);
+    dcts_frame got;
+    dcts_frames_status sent = dcts_proc_frames(&p, probe_rules, 1, &got,
+                                               "probe report", why,
+                                               sizeof why);
     if (p.timed_out) {
         snprintf(err, errlen, "loading it and calling %s() did not finish "
                  "within %.1f s (timeout scale %g); a hanging constructor or "
@@ -256,19 +257,25 @@ static int probe(const char *path, double scale, dcts_backend_info *info,
         dcts_describe_wait_status(p.wstatus, why, sizeof why);
         snprintf(err, errlen, "loading it and calling %s() crashed: the "
                  "probing process was %s", DC_ENTRY_SYMBOL, why);
+    } else if (WIFEXITED(p.wstatus) &&
+               WEXITSTATUS(p.wstatus) == DCTS_EXIT_RESULT_LOST &&
+               sent != DCTS_FRAMES_OK) {
+        snprintf(err, errlen, "the process probing it could not send its "
+                 "report: its result descriptor, fd %d or above, was closed "
+                 "or replaced (by a constructor?)", DCTS_RESULT_FD_MIN);
     } else if (!WIFEXITED(p.wstatus) || WEXITSTATUS(p.wstatus) != 0 ||
-               p.result_len != sizeof *rep || p.result_extra) {
+               sent == DCTS_FRAMES_NONE || sent == DCTS_FRAMES_TRUNCATED) {
         dcts_describe_wait_status(p.wstatus, why, sizeof why);
         snprintf(err, errlen, "the process probing it %s without reporting "
                  "(did a constructor or %s() call exit()?)", why,
                  DC_ENTRY_SYMBOL);
+    } else if (sent != DCTS_FRAMES_OK) {
+        snprintf(err, errlen, "the process probing it sent garbage");
     } else {
-        memcpy(rep, p.result, sizeof *rep);
+        memcpy(rep, got.data, sizeof *rep);
         rep->msg[sizeof rep->msg - 1] = '\0';
         rep->info.name[sizeof rep->info.name - 1] = '\0';
-        if (memcmp(rep->magic, "DCTSPRB", 8) != 0) {
-            snprintf(err, errlen, "the process probing it sent garbage");
-        } else if (!rep->loaded) {
+        if (!rep->loaded) {
             snprintf(err, errlen, "%s", rep->msg);
         } else {
             *info = rep->info;

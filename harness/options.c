@@ -2,6 +2,7 @@
  * options.c: parsing the command line (see options.h and dcts_usage).
  */
 #include "options.h"
+#include "cmdline.h"
 #include "text.h"
 
 #include <ctype.h>
@@ -100,35 +101,29 @@ static void push(const char ***list, size_t *n, const char *s)
     (*list)[(*n)++] = s;
 }
 
-/* Options that take a value. */
 enum { OPT_FILTER, OPT_JOBS, OPT_SCALE, OPT_FORMAT, OPT_OUTPUT, OPT_EXPECT,
-       OPT_EXCLUDE, OPT_SHARD, OPT_WRITE_EXPECT };
-/* Options that do not. */
-enum { OPT_LIST = 16, OPT_LIST_CLAUSES, OPT_CHECK_COVERAGE, OPT_NO_FORK,
-       OPT_HELP, OPT_VERSION, OPT_KEEP_PRIVILEGES, OPT_STRICT };
+       OPT_EXCLUDE, OPT_SHARD, OPT_WRITE_EXPECT, OPT_LIST, OPT_LIST_CLAUSES,
+       OPT_CHECK_COVERAGE, OPT_NO_FORK, OPT_HELP, OPT_VERSION,
+       OPT_KEEP_PRIVILEGES, OPT_STRICT };
 
-static const struct {
-    const char *name;           /* long form, without "--" */
-    char short_name;            /* 0: none */
-    int id;
-} table[] = {
-    { "filter", 0, OPT_FILTER },
-    { "jobs", 'j', OPT_JOBS },
-    { "timeout-scale", 0, OPT_SCALE },
-    { "format", 0, OPT_FORMAT },
-    { "output", 'o', OPT_OUTPUT },
-    { "expect", 0, OPT_EXPECT },
-    { "exclude", 0, OPT_EXCLUDE },
-    { "shard", 0, OPT_SHARD },
-    { "write-expect", 0, OPT_WRITE_EXPECT },
-    { "list", 0, OPT_LIST },
-    { "list-clauses", 0, OPT_LIST_CLAUSES },
-    { "check-coverage", 0, OPT_CHECK_COVERAGE },
-    { "no-fork", 0, OPT_NO_FORK },
-    { "keep-privileges", 0, OPT_KEEP_PRIVILEGES },
-    { "strict", 0, OPT_STRICT },
-    { "help", 'h', OPT_HELP },
-    { "version", 0, OPT_VERSION },
+static const dcts_cmdline_option table[] = {
+    { "filter", 0, 1, OPT_FILTER },
+    { "jobs", 'j', 1, OPT_JOBS },
+    { "timeout-scale", 0, 1, OPT_SCALE },
+    { "format", 0, 1, OPT_FORMAT },
+    { "output", 'o', 1, OPT_OUTPUT },
+    { "expect", 0, 1, OPT_EXPECT },
+    { "exclude", 0, 1, OPT_EXCLUDE },
+    { "shard", 0, 1, OPT_SHARD },
+    { "write-expect", 0, 1, OPT_WRITE_EXPECT },
+    { "list", 0, 0, OPT_LIST },
+    { "list-clauses", 0, 0, OPT_LIST_CLAUSES },
+    { "check-coverage", 0, 0, OPT_CHECK_COVERAGE },
+    { "no-fork", 0, 0, OPT_NO_FORK },
+    { "keep-privileges", 0, 0, OPT_KEEP_PRIVILEGES },
+    { "strict", 0, 0, OPT_STRICT },
+    { "help", 'h', 0, OPT_HELP },
+    { "version", 0, 0, OPT_VERSION },
 };
 
 static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
@@ -141,13 +136,20 @@ static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
     return 0;
 }
 
-/* Applies one option; value is NULL for those without one. */
-static int apply(dcts_options *o, int id, const char *opt, const char *value,
+/* Applies one option or operand (cmdline.h). */
+static int apply(void *cmd, int id, const char *opt, const char *value,
                  char *err, size_t errlen)
 {
-    if (id < OPT_LIST && !value)
-        return fail(err, errlen, "option '%s' needs a value", opt);
+    dcts_options *o = cmd;
+
     switch (id) {
+    case DCTS_CMDLINE_OPERAND:
+        push(&o->backends, &o->nbackends, value);
+        return 0;
+    case OPT_HELP:
+    case OPT_VERSION:
+        o->mode = id == OPT_HELP ? DCTS_MODE_HELP : DCTS_MODE_VERSION;
+        return 1;                               /* the rest does not matter */
     case OPT_FILTER:
         if (!*value)
             return fail(err, errlen, "%s: the pattern is empty", opt);
@@ -225,8 +227,6 @@ static int apply(dcts_options *o, int id, const char *opt, const char *value,
 int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
                        char *err, size_t errlen)
 {
-    int only_positional = 0;
-
     dcts_options_init(o, argc > 0 ? argv[0] : NULL);
     const char *env_scale = getenv(DCTS_SCALE_ENV);
     if (env_scale && *env_scale &&
@@ -248,61 +248,8 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
         o->bench_argv = (char **)argv + 1;
         return 0;
     }
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        const char *value = NULL;
-        char shown[64];
-        int id = -1;
-
-        if (only_positional || arg[0] != '-' || arg[1] == '\0') {
-            push(&o->backends, &o->nbackends, arg);
-            continue;
-        }
-        if (strcmp(arg, "--") == 0) {
-            only_positional = 1;
-            continue;
-        }
-        if (arg[1] == '-') {                    /* --name or --name=value */
-            const char *name = arg + 2;
-            size_t len = strcspn(name, "=");
-            for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-                if (strlen(table[k].name) == len &&
-                    strncmp(table[k].name, name, len) == 0)
-                    id = table[k].id;
-            snprintf(shown, sizeof shown, "--%.*s",
-                     (int)(len < 40 ? len : 40), name);
-            if (id < 0)
-                return fail(err, errlen, "unknown option '%s'", shown);
-            if (name[len] == '=') {
-                if (id >= OPT_LIST)
-                    return fail(err, errlen, "option '%s' takes no value",
-                                shown);
-                value = name + len + 1;
-            }
-        } else {                                /* -x, -xVALUE, -x VALUE */
-            for (size_t k = 0; k < sizeof table / sizeof table[0]; k++)
-                if (table[k].short_name == arg[1])
-                    id = table[k].id;
-            snprintf(shown, sizeof shown, "-%c", arg[1]);
-            if (id < 0 || (id >= OPT_LIST && arg[2] != '\0'))
-                return fail(err, errlen, "unknown option '%s'",
-                            id < 0 ? shown : arg);
-            if (arg[2] != '\0')
-                value = arg + 2;
-        }
-        if (id == OPT_HELP || id == OPT_VERSION) {
-            o->mode = id == OPT_HELP ? DCTS_MODE_HELP : DCTS_MODE_VERSION;
-            return 0;                           /* the rest does not matter */
-        }
-        if (id < OPT_LIST && !value) {
-            if (i + 1 >= argc)
-                return fail(err, errlen, "option '%s' needs a value", shown);
-            value = argv[++i];
-        }
-        if (apply(o, id, shown, value, err, errlen) != 0)
-            return -1;
-    }
-    return 0;
+    return dcts_cmdline_parse(argc, argv, table, sizeof table / sizeof table[0],
+                              apply, o, err, errlen);
 }
 
 void dcts_usage(FILE *f)

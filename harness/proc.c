@@ -15,7 +15,9 @@
 #include <dirent.h>
 #include <grp.h>
 #include <sys/prctl.h>
+#include <sys/random.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -460,7 +462,7 @@ static int above_stdio(int fd)
     return fd;
 }
 
-static void child_setup(pid_t parent, int out_w, int *res_w,
+static void child_setup(pid_t parent, int share_fds, int out_w, int *res_w,
                         const int *close_fds, size_t nclose)
 {
     struct rlimit no_core = { 0, 0 };
@@ -501,6 +503,14 @@ static void child_setup(pid_t parent, int out_w, int *res_w,
         close(wake.wr);
     wake.rd = wake.wr = -1;
     wake.owner = 0;
+    if (share_fds) {            /* what the parent holds stays open */
+        int r = fcntl(*res_w, F_DUPFD_CLOEXEC, DCTS_RESULT_FD_MIN);
+        if (r >= 0) {
+            close(*res_w);
+            *res_w = r;
+        }
+        return;
+    }
     for (size_t i = 0; i < nclose; i++)
         if (close_fds[i] > 2 && close_fds[i] != out_w && close_fds[i] != *res_w)
             close(close_fds[i]);
@@ -531,14 +541,43 @@ static void child_setup(pid_t parent, int out_w, int *res_w,
         close(nul);
 }
 
-int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
+static uint64_t new_nonce(void)
+{
+    static uint64_t salt;
+    uint64_t v = 0;
+    salt++;
+    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v || !v) {
+        /* No entropy yet: still unpredictable enough for a backend that
+         * scribbles by accident, which is all the nonce guards against. */
+        double t = dcts_clock();
+        uint64_t bits;
+        memcpy(&bits, &t, sizeof bits);
+        v = bits ^ ((uint64_t)getpid() << 32) ^ salt;
+        v ^= v >> 29, v *= 0xbf58476d1ce4e5b9ull, v ^= v >> 32;
+    }
+    return v ? v : 1;
+}
+
+/* In a child: its result pipe as spawn left it, and the nonce its frames
+ * carry. */
+static struct {
+    int fd;                     /* -1: not a spawned child */
+    dev_t dev;
+    ino_t ino;
+    uint64_t nonce;
+} sending = { -1, 0, 0, 0 };
+
+int dcts_proc_spawn(dcts_proc *p, unsigned flags, size_t result_max,
                     const int *close_fds, size_t nclose,
                     dcts_child_fn fn, void *arg, char *err, size_t errlen)
 {
     int outp[2] = { -1, -1 }, resp[2] = { -1, -1 };
+    int share = (flags & DCTS_PROC_SHARE_FDS) != 0;
+    int capture = !share && (flags & DCTS_PROC_CAPTURE);
 
     memset(p, 0, sizeof *p);
     p->out_fd = p->res_fd = -1;
+    p->nonce = new_nonce();
     watch_sigchld();
     if ((capture && pipe2(outp, O_CLOEXEC) != 0) ||
         pipe2(resp, O_CLOEXEC) != 0) {
@@ -555,7 +594,13 @@ int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
     if (pid == 0) {
         close_fd(&outp[0]);
         close_fd(&resp[0]);
-        child_setup(parent, outp[1], &resp[1], close_fds, nclose);
+        child_setup(parent, share, outp[1], &resp[1], close_fds, nclose);
+        struct stat st;
+        sending.fd = -1;
+        if (fstat(resp[1], &st) == 0)
+            sending.fd = resp[1], sending.dev = st.st_dev,
+            sending.ino = st.st_ino;
+        sending.nonce = p->nonce;
         fn(arg, resp[1]);
         fflush(stdout);
         fflush(stderr);
@@ -601,6 +646,140 @@ size_t dcts_proc_fds(const dcts_proc *p, int *fds)
 int dcts_proc_done(const dcts_proc *p)
 {
     return p->pid == 0 || (p->reaped && p->out_fd < 0 && p->res_fd < 0);
+}
+
+/* ---- framed results -------------------------------------------------------- */
+
+/* The one loop that writes whole: a pipe may take a frame in pieces. */
+static int write_all(int fd, const void *data, size_t len)
+{
+    const char *p = data;
+    while (len) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return -1;
+        p += n, len -= (size_t)n;
+    }
+    return 0;
+}
+
+int dcts_proc_send(int res_fd, uint32_t tag, const void *data, size_t len)
+{
+    struct stat st;
+    dcts_frame_head h;
+
+    /* The case or the backend may have closed or replaced the result
+     * descriptor: then say nothing rather than write into their file. */
+    if (sending.fd < 0 || res_fd != sending.fd || fstat(res_fd, &st) != 0 ||
+        st.st_dev != sending.dev || st.st_ino != sending.ino ||
+        len > UINT32_MAX) {
+        errno = EBADF;
+        return -1;
+    }
+    memset(&h, 0, sizeof h);
+    memcpy(h.magic, DCTS_FRAME_MAGIC, sizeof h.magic);
+    h.nonce = sending.nonce;
+    h.tag = tag;
+    h.len = (uint32_t)len;
+    if (write_all(res_fd, &h, sizeof h) != 0)
+        return -1;
+    return len ? write_all(res_fd, data, len) : 0;
+}
+
+int dcts_proc_send_end(int res_fd)
+{
+    return dcts_proc_send(res_fd, DCTS_FRAME_END, NULL, 0);
+}
+
+size_t dcts_frames_max(const dcts_frame_rule *rules, size_t nrules)
+{
+    size_t max = sizeof(dcts_frame_head);           /* the end frame */
+    for (size_t i = 0; i < nrules; i++)
+        max += sizeof(dcts_frame_head) + rules[i].max;
+    return max;
+}
+
+dcts_frames_status dcts_proc_frames(const dcts_proc *p,
+                                    const dcts_frame_rule *rules,
+                                    size_t nrules, dcts_frame *out,
+                                    const char *noun, char *why,
+                                    size_t whylen)
+{
+    const char *buf = p->result;
+    size_t len = p->result_len, sent = len + p->result_extra;
+    dcts_frame_head h;
+
+    for (size_t i = 0; i < nrules; i++)
+        out[i] = (dcts_frame){ NULL, 0 };
+    if (sent == 0) {
+        snprintf(why, whylen, "no %s", noun);
+        return DCTS_FRAMES_NONE;
+    }
+    for (size_t pos = 0;;) {
+        if (len - pos < sizeof h) {
+            snprintf(why, whylen, "a truncated %s (%zu bytes)", noun, sent);
+            return DCTS_FRAMES_TRUNCATED;
+        }
+        memcpy(&h, buf + pos, sizeof h);
+        int ours = memcmp(h.magic, DCTS_FRAME_MAGIC, sizeof h.magic) == 0;
+        if (pos == 0 && !ours) {
+            snprintf(why, whylen, "garbage on its result pipe (%zu bytes)",
+                     sent);
+            return DCTS_FRAMES_GARBAGE;
+        }
+        if (pos == 0 && h.nonce != p->nonce) {
+            snprintf(why, whylen, "a %s with the wrong nonce (not written "
+                     "by the harness's own code)", noun);
+            return DCTS_FRAMES_FORGED;
+        }
+        if (!ours || h.nonce != p->nonce) {
+            snprintf(why, whylen, "a %s with a corrupt end", noun);
+            return DCTS_FRAMES_CORRUPT;
+        }
+        if (p->result_extra) {
+            snprintf(why, whylen, "a malformed %s (%zu bytes, more than the "
+                     "%zu it may have)", noun, sent, p->result_max);
+            return DCTS_FRAMES_MALFORMED;
+        }
+        pos += sizeof h;
+        if (h.tag == DCTS_FRAME_END) {
+            if (h.len != 0 || pos != len) {
+                snprintf(why, whylen, "a malformed %s (%zu bytes, %zu after "
+                         "its end)", noun, sent, len - pos);
+                return DCTS_FRAMES_MALFORMED;
+            }
+            break;
+        }
+        size_t r = 0;
+        while (r < nrules && rules[r].tag != h.tag)
+            r++;
+        if (r == nrules || out[r].data ||
+            h.len < rules[r].min || h.len > rules[r].max) {
+            if (r == nrules)
+                snprintf(why, whylen, "a malformed %s (%zu bytes, an unknown "
+                         "part %u)", noun, sent, (unsigned)h.tag);
+            else
+                snprintf(why, whylen, "a malformed %s (%zu bytes, %s%s "
+                         "length %u)", noun, sent, out[r].data ? "another "
+                         : "", rules[r].name, (unsigned)h.len);
+            return DCTS_FRAMES_MALFORMED;
+        }
+        if (len - pos < h.len) {
+            snprintf(why, whylen, "a truncated %s (%zu bytes)", noun, sent);
+            return DCTS_FRAMES_TRUNCATED;
+        }
+        out[r] = (dcts_frame){ buf + pos, h.len };
+        pos += h.len;
+    }
+    for (size_t i = 0; i < nrules; i++)
+        if (rules[i].required && !out[i].data) {
+            snprintf(why, whylen, "a malformed %s (%zu bytes, no %s)", noun,
+                     sent, rules[i].name);
+            return DCTS_FRAMES_MALFORMED;
+        }
+    return DCTS_FRAMES_OK;
 }
 
 /* ---- watching ------------------------------------------------------------ */

@@ -8,7 +8,12 @@
  * (but SIGPIPE ignored: cases write to closed peers on purpose and want
  * EPIPE) and an empty signal mask, no core dumps, stdin from /dev/null, stdout and
  * stderr into a capture pipe (or /dev/null), every other descriptor
- * closed except a result pipe moved to fd DCTS_RESULT_FD_MIN or above.
+ * closed except a result pipe moved to fd DCTS_RESULT_FD_MIN or above
+ * (or, with DCTS_PROC_SHARE_FDS, the parent's descriptors and stdio kept).
+ *
+ * What a child sends back on its result pipe is framed (below): it
+ * writes with dcts_proc_send, the parent reads it with dcts_proc_frames,
+ * which trusts nothing of it.
  *
  * The parent drives any number of children with dcts_proc_step(): one
  * poll() over their pipes and a wake-up self-pipe written by the SIGCHLD
@@ -28,6 +33,7 @@
 #define DCTS_PROC_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #define DCTS_RESULT_FD_MIN 500
@@ -65,19 +71,27 @@ typedef struct dcts_proc {
     size_t result_len;
     size_t result_max;      /* bytes beyond this are counted, not kept */
     size_t result_extra;    /* bytes beyond result_max */
+    uint64_t nonce;         /* what the child's frames must carry */
 } dcts_proc;
 
 /* The child's body: res_fd is the result pipe's write end.  Returning
  * makes the child _exit(0). */
 typedef void (*dcts_child_fn)(void *arg, int res_fd);
 
-/* Starts a child running fn(arg, res_fd).  capture: keep stdout+stderr
- * (in p->capture, allocated here) or send them to /dev/null.
- * result_max bounds what is kept of the result pipe.  close_fds lists
- * descriptors the child must close (only needed where close_range is
- * unavailable; every harness descriptor is CLOEXEC anyway).  Returns 0, or
- * -1 with a message in err and no child. */
-int dcts_proc_spawn(dcts_proc *p, int capture, size_t result_max,
+/* Flags of dcts_proc_spawn. */
+#define DCTS_PROC_CAPTURE 0x1u      /* stdout+stderr into p->capture
+                                     * (allocated here); else /dev/null */
+#define DCTS_PROC_SHARE_FDS 0x2u    /* the child keeps the parent's
+                                     * descriptors, stdio included (the
+                                     * bench measures on descriptors made
+                                     * before the fork); no capture */
+
+/* Starts a child running fn(arg, res_fd).  result_max bounds what is kept
+ * of the result pipe (dcts_frames_max).  close_fds lists descriptors the
+ * child must close (only needed where close_range is unavailable; every
+ * harness descriptor is CLOEXEC anyway).  Returns 0, or -1 with a message
+ * in err and no child. */
+int dcts_proc_spawn(dcts_proc *p, unsigned flags, size_t result_max,
                     const int *close_fds, size_t nclose,
                     dcts_child_fn fn, void *arg, char *err, size_t errlen);
 
@@ -111,6 +125,75 @@ void dcts_proc_become_reaper(void);
  * none is left; returns how many.  Reaping a spawned child sweeps. */
 size_t dcts_proc_sweep(void);
 size_t dcts_proc_sweep_all(void);
+
+/* ---- framed results ------------------------------------------------------
+ *
+ * The result pipe carries frames: a header (the magic, the child's nonce,
+ * a tag saying what the bytes are, their length), then the bytes; last,
+ * an end frame (tag DCTS_FRAME_END, no bytes).  The nonce is random, drawn
+ * by spawn for each child; the backend is not given it, so bytes a
+ * backend scribbles on the pipe are garbage, not a result (the threat
+ * model: docs/THREAT-MODEL.md).  A new field of a result is a new
+ * tag and a rule for it: nothing else changes. */
+#define DCTS_FRAME_MAGIC "DCTSFRM1"
+typedef struct dcts_frame_head {
+    char magic[8];
+    uint64_t nonce;
+    uint32_t tag;
+    uint32_t len;               /* bytes that follow */
+} dcts_frame_head;
+#define DCTS_FRAME_END 0u
+
+/* In the child: sends one frame on res_fd, written whole (the one write
+ * loop of the harness and the bench).  Returns 0, or -1 when it cannot be
+ * written, or when res_fd is no longer the result pipe spawn gave the
+ * child (the case or the backend closed or replaced it: then nothing is
+ * written, rather than into their file). */
+int dcts_proc_send(int res_fd, uint32_t tag, const void *data, size_t len);
+/* The end frame: without it, what was sent is a truncated result. */
+int dcts_proc_send_end(int res_fd);
+/* The exit status of a child whose result could not be sent. */
+#define DCTS_EXIT_RESULT_LOST 125
+
+/* What the parent accepts of one tag: its length from min to max; a
+ * required one must be there.  name says what it is, in messages. */
+typedef struct dcts_frame_rule {
+    uint32_t tag;
+    const char *name;
+    size_t min, max;
+    int required;
+} dcts_frame_rule;
+
+/* One received frame: data points into p->result, NULL when absent. */
+typedef struct dcts_frame {
+    const char *data;
+    size_t len;
+} dcts_frame;
+
+typedef enum {
+    DCTS_FRAMES_OK,
+    DCTS_FRAMES_NONE,           /* the child sent nothing */
+    DCTS_FRAMES_TRUNCATED,      /* it ends inside a frame or before the end */
+    DCTS_FRAMES_GARBAGE,        /* the first bytes are no frame */
+    DCTS_FRAMES_FORGED,         /* a frame with another nonce */
+    DCTS_FRAMES_CORRUPT,        /* a later frame's header is garbled */
+    DCTS_FRAMES_MALFORMED       /* an unknown or repeated tag, a length out
+                                 * of its rule, a required one missing,
+                                 * bytes after the end or beyond result_max */
+} dcts_frames_status;
+
+/* The most a child sending by rules can send: spawn's result_max. */
+size_t dcts_frames_max(const dcts_frame_rule *rules, size_t nrules);
+
+/* Checks what p's child sent against rules (frame i of rules[i] into
+ * out[i]).  Returns DCTS_FRAMES_OK with out filled, or what is wrong,
+ * with why saying it about "noun" (e.g. "a malformed result record (40
+ * bytes, message length 9000)"). */
+dcts_frames_status dcts_proc_frames(const dcts_proc *p,
+                                    const dcts_frame_rule *rules,
+                                    size_t nrules, dcts_frame *out,
+                                    const char *noun, char *why,
+                                    size_t whylen);
 
 /* Privileges: after dcts_proc_drop_privileges_to(gid), a child that
  * calls dcts_proc_drop_privileges() (before any backend code runs) takes

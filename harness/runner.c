@@ -15,22 +15,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 /* ---- the record a case process sends ------------------------------------ */
 
-#define RECORD_MAGIC "DCTSRES2"
+/* The record is framed (proc.h): a part per tag, then the end frame; the
+ * nonce, the magic and the lengths are the frames'.  A new part is a new
+ * tag and a line in record_rules. */
+enum {
+    RECORD_STATUS = 1,      /* struct record_status */
+    RECORD_MESSAGE = 2,     /* the message, up to DCTS_MESSAGE_MAX bytes */
+};
 
-struct record_head {
-    char magic[8];
-    uint64_t nonce;
+struct record_status {
     uint32_t status;
     uint32_t flags;         /* RECORD_* */
-    uint32_t len;           /* message bytes that follow */
-    uint32_t unused;
 };
 
 /* The case process had no child left when it wrote the record (it is a
@@ -40,12 +40,13 @@ struct record_head {
 /* A SKIP the backend's own declaration caused (fd_limit, model, caps),
  * not the environment. */
 #define RECORD_SKIP_DECLARED 0x2u
-/* ... then len bytes of message, then the nonce again (8 bytes). */
 
-#define RECORD_MAX (sizeof(struct record_head) + DCTS_MESSAGE_MAX + 8)
-
-/* Exit status of a case process that could not send its record. */
-#define EXIT_RESULT_LOST 125
+static const dcts_frame_rule record_rules[] = {
+    { RECORD_STATUS, "status", sizeof(struct record_status),
+      sizeof(struct record_status), 1 },
+    { RECORD_MESSAGE, "message", 0, DCTS_MESSAGE_MAX, 1 },
+};
+#define NRECORD_RULES (sizeof record_rules / sizeof record_rules[0])
 
 /* A case process ends with _exit, which skips LeakSanitizer's check at
  * exit: in a sanitizer build it is run by hand once the record is sent,
@@ -66,41 +67,11 @@ void __lsan_do_leak_check(void);
 #define CHECK_LEAKS_BEFORE_EXIT() ((void)0)
 #endif
 
-static uint64_t new_nonce(size_t salt)
-{
-    uint64_t v = 0;
-    if (getrandom(&v, sizeof v, GRND_NONBLOCK) != (ssize_t)sizeof v || !v) {
-        /* No entropy yet: still unpredictable enough for a backend that
-         * scribbles by accident, which is all the nonce guards against. */
-        double t = dcts_clock();
-        uint64_t bits;
-        memcpy(&bits, &t, sizeof bits);
-        v = bits ^ ((uint64_t)getpid() << 32) ^ (uint64_t)salt;
-        v ^= v >> 29, v *= 0xbf58476d1ce4e5b9ull, v ^= v >> 32;
-    }
-    return v ? v : 1;
-}
-
-static int write_all(int fd, const void *data, size_t len)
-{
-    const char *p = data;
-    while (len) {
-        ssize_t n = write(fd, p, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return -1;
-        p += n, len -= (size_t)n;
-    }
-    return 0;
-}
-
 struct child_arg {
     const dcts_case *c;
     const dcts_backend_handle *be;  /* the validated copy, no live pointer */
     double scale;
     const char *hint;
-    uint64_t nonce;
 };
 
 /* Loads the backend into this case process, as the unprivileged user
@@ -135,96 +106,59 @@ static const dc_backend *attach_here(const dcts_backend_handle *probed,
 static void case_child(void *arg, int res_fd)
 {
     const struct child_arg *a = arg;
-    struct stat before, after;
     char msg[DCTS_MESSAGE_MAX];
     dcts_status s = DCTS_FAIL;
 
-    if (fstat(res_fd, &before) != 0)
-        _exit(EXIT_RESULT_LOST);
     msg[0] = '\0';
     const dc_backend *be = attach_here(a->be, msg, sizeof msg);
     if (be)
         s = dcts_execute(a->c, be, a->scale, a->hint, msg, sizeof msg);
     fflush(stdout);
     fflush(stderr);
-    /* The case or the backend may have closed or replaced the result
-     * descriptor: then say nothing rather than write into their file. */
-    if (fstat(res_fd, &after) != 0 || after.st_ino != before.st_ino ||
-        after.st_dev != before.st_dev)
-        _exit(EXIT_RESULT_LOST);
 
-    struct record_head h;
+    struct record_status rs = { (uint32_t)s, 0 };
     size_t len = strnlen(msg, sizeof msg - 1);
-    memset(&h, 0, sizeof h);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;                               /* what ended, reaped */
     if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
-        h.flags |= RECORD_NO_DESCENDANTS;
-    memcpy(h.magic, RECORD_MAGIC, sizeof h.magic);
-    h.nonce = a->nonce;
-    h.status = (uint32_t)s;
+        rs.flags |= RECORD_NO_DESCENDANTS;
     if (s == DCTS_SKIP && dcts_skip_is_declared())
-        h.flags |= RECORD_SKIP_DECLARED;
-    h.len = (uint32_t)len;
-    if (write_all(res_fd, &h, sizeof h) != 0 ||
-        write_all(res_fd, msg, len) != 0 ||
-        write_all(res_fd, &a->nonce, sizeof a->nonce) != 0)
-        _exit(EXIT_RESULT_LOST);
+        rs.flags |= RECORD_SKIP_DECLARED;
+    /* A result descriptor the case or the backend closed or replaced
+     * fails the first send (proc.h): then nothing is said. */
+    if (dcts_proc_send(res_fd, RECORD_STATUS, &rs, sizeof rs) != 0 ||
+        dcts_proc_send(res_fd, RECORD_MESSAGE, msg, len) != 0 ||
+        dcts_proc_send_end(res_fd) != 0)
+        _exit(DCTS_EXIT_RESULT_LOST);
     close(res_fd);
     CHECK_LEAKS_BEFORE_EXIT();
     _exit(0);
 }
 
-/* Checks a received record; on success *status and the message (msg,
- * *msglen: inside buf) are set, otherwise why says what is wrong. */
-static int parse_record(const char *buf, size_t len, size_t extra,
-                        uint64_t nonce, dcts_status *status, unsigned *flags,
-                        const char **msg, size_t *msglen,
+/* Checks the record p's child sent; on success *status and the message
+ * (msg, *msglen: inside p->result) are set, otherwise why says what is
+ * wrong. */
+static int parse_record(const dcts_proc *p, dcts_status *status,
+                        unsigned *flags, const char **msg, size_t *msglen,
                         char *why, size_t whylen)
 {
-    struct record_head h;
-    uint64_t tail;
+    dcts_frame part[NRECORD_RULES];
+    struct record_status rs;
 
-    if (len == 0) {
-        snprintf(why, whylen, "no result record");
+    if (dcts_proc_frames(p, record_rules, NRECORD_RULES, part,
+                         "result record", why, whylen) != DCTS_FRAMES_OK)
         return -1;
-    }
-    if (len < sizeof h) {
-        snprintf(why, whylen, "a truncated result record (%zu bytes)", len);
-        return -1;
-    }
-    memcpy(&h, buf, sizeof h);
-    if (memcmp(h.magic, RECORD_MAGIC, sizeof h.magic) != 0) {
-        snprintf(why, whylen, "garbage on its result pipe (%zu bytes)",
-                 len + extra);
-        return -1;
-    }
-    if (h.nonce != nonce) {
-        snprintf(why, whylen, "a result record with the wrong nonce "
-                 "(not written by the harness's own code)");
-        return -1;
-    }
-    if (h.len > DCTS_MESSAGE_MAX || extra ||
-        len != sizeof h + h.len + sizeof tail) {
-        snprintf(why, whylen, "a malformed result record (%zu bytes, "
-                 "message length %u)", len + extra, (unsigned)h.len);
-        return -1;
-    }
-    memcpy(&tail, buf + sizeof h + h.len, sizeof tail);
-    if (tail != nonce) {
-        snprintf(why, whylen, "a result record with a corrupt end");
-        return -1;
-    }
-    if (h.status != DCTS_PASS && h.status != DCTS_FAIL &&
-        h.status != DCTS_WARN && h.status != DCTS_SKIP) {
+    memcpy(&rs, part[0].data, sizeof rs);
+    if (rs.status != DCTS_PASS && rs.status != DCTS_FAIL &&
+        rs.status != DCTS_WARN && rs.status != DCTS_SKIP) {
         snprintf(why, whylen, "a result record with an invalid status %u",
-                 (unsigned)h.status);
+                 (unsigned)rs.status);
         return -1;
     }
-    *status = (dcts_status)h.status;
-    *flags = h.flags;
-    *msg = buf + sizeof h;
-    *msglen = h.len;
+    *status = (dcts_status)rs.status;
+    *flags = rs.flags;
+    *msg = part[1].data;
+    *msglen = part[1].len;
     return 0;
 }
 
@@ -324,8 +258,7 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
 
     r->ms = (p->end - p->start) * 1000.0;
     r->output = p->capture ? dcts_capture_text(p->capture) : NULL;
-    int have = parse_record(p->result, p->result_len, p->result_extra,
-                            s->arg.nonce, &st, &flags, &msg, &msglen, why,
+    int have = parse_record(p, &st, &flags, &msg, &msglen, why,
                             sizeof why) == 0;
     /* Every process the case started is killed and reaped now; the scan
      * is skipped only when the case process left none (and said so). */
@@ -354,7 +287,7 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
         r->status = DCTS_FAIL;
         dcts_describe_wait_status(p->wstatus, how, sizeof how);
         if (WIFEXITED(p->wstatus) &&
-            WEXITSTATUS(p->wstatus) == EXIT_RESULT_LOST && !have)
+            WEXITSTATUS(p->wstatus) == DCTS_EXIT_RESULT_LOST && !have)
             snprintf(what, sizeof what, "case process %s: it could not "
                      "send its result (its result descriptor, fd %d or "
                      "above, was closed or replaced during the case)", how,
@@ -509,9 +442,9 @@ static int launch(struct slot *s, struct slot *slots, size_t nslots,
     s->arg.be = be;
     s->arg.scale = opt->timeout_scale;
     s->arg.hint = s->hint;
-    s->arg.nonce = new_nonce(idx);
-    int rc = dcts_proc_spawn(&s->p, 1, RECORD_MAX, fds, nfds, case_child,
-                             &s->arg, err, errlen);
+    int rc = dcts_proc_spawn(&s->p, DCTS_PROC_CAPTURE,
+                             dcts_frames_max(record_rules, NRECORD_RULES),
+                             fds, nfds, case_child, &s->arg, err, errlen);
     free(fds);
     if (rc != 0) {
         free(s->hint);

@@ -9,9 +9,10 @@
  * backend itself (dcts_backend_attach_unprivileged: the harness process
  * never does), checks its descriptor against the probed copy, calls
  * dcts_execute with a copy of that descriptor and writes ONE record on
- * its result pipe (a random nonce, the status, flags: a SKIP from the
- * backend's declaration, no process left behind; the message, the nonce
- * again), then _exit(0): no destructor runs.  When it ends, every process
+ * its result pipe, framed (proc.h: magic and a random nonce in every
+ * frame, an end frame last): the status, flags (a SKIP from the
+ * backend's declaration, no process left behind), the message; then
+ * _exit(0): no destructor runs.  When it ends, every process
  * it left behind is killed and reaped (dcts_proc_sweep).  The parent
  * runs up to opt->jobs children at once and gives each a watchdog of
  * (budget_s or 5 s) * opt->timeout_scale, after which its whole process

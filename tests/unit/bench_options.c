@@ -25,6 +25,7 @@
 #include "options.h"
 
 #include <math.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -299,6 +300,13 @@ static void options(void **state)
     assert_int_equal(PARSE(&o, "-h", "--bogus"), 0);
     assert_true(o.help);
     dcts_bench_options_free(&o);
+    /* After "--", every argument is a backend (getopt dropped them). */
+    assert_int_equal(PARSE(&o, "--", "--quick", "-"), 0);
+    assert_false(o.quick);
+    assert_int_equal(o.nbackends, 2);
+    assert_string_equal(o.backends[0], "--quick");
+    assert_string_equal(o.backends[1], "-");
+    dcts_bench_options_free(&o);
 }
 
 /* `dispatch-cts bench ...`: everything from "bench" on is the bench's. */
@@ -338,7 +346,11 @@ static void bad_options(void **state)
         { "-w", "x", "whole number" },
         { "--pin", "-1", "CPU number" },
         { "--json", "", "empty" },
-        { "--pipes=1", NULL, "unknown option" },
+        /* The shared parser's wording (harness/cmdline.h), which getopt's
+         * "unknown option" hid; and no abbreviations. */
+        { "--pipes=1", NULL, "option '--pipes' takes no value" },
+        { "--quic", NULL, "unknown option '--quic'" },
+        { "-hx", NULL, "unknown option '-hx'" },
     };
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         dcts_bench_options o;
@@ -492,6 +504,52 @@ static void no_progress_is_an_error(void **state)
     dcts_bench_fds_close(&f);
 }
 
+/* A backend that crashes, or hangs, in its first pass: the forked block
+ * says so, and the benchmark goes on. */
+static int crash_dispatch(dc_context *ctx, const double *t,
+                          dc_error_handler h, void *a)
+{
+    (void)ctx, (void)t, (void)h, (void)a;
+    raise(SIGSEGV);
+    return 0;
+}
+static int hang_dispatch(dc_context *ctx, const double *t,
+                         dc_error_handler h, void *a)
+{
+    (void)ctx, (void)t, (void)h, (void)a;
+    for (;;)
+        pause();
+    return 0;
+}
+
+static void a_crash_or_a_hang_ends_the_block(void **state)
+{
+    (void)state;
+    static const struct {
+        int (*dispatch)(dc_context *, const double *, dc_error_handler,
+                        void *);
+        const char *want;
+    } bad[] = {
+        { crash_dispatch, "its process ended before its result: killed by "
+                          "SIGSEGV" },
+        { hang_dispatch, "no result within 0 s" },
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        dc_backend be = *dc_embedded_backend();
+        be.dispatch_once = bad[i].dispatch;
+        dcts_bench_impl impl = { "bad", &dcts_bench_backend_ops, &be, 0,
+                                 NULL };
+        dcts_bench_fds f;
+        dcts_bench_block blk;
+        assert_int_equal(dcts_bench_fds_open(&f, 10, 0, err, sizeof err), 0);
+        assert_int_equal(dcts_bench_run_block(&impl, &f, 2, 10, 1, 0, 0.3,
+                                              &blk), -1);
+        if (!strstr(blk.error, bad[i].want))
+            fail_msg("\"%s\", wanted \"%s\"", blk.error, bad[i].want);
+        dcts_bench_fds_close(&f);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +566,7 @@ int main(void)
         cmocka_unit_test(usage_mentions_every_option),
         cmocka_unit_test(pairs_are_packed_and_connected),
         cmocka_unit_test(workload_runs_everywhere),
+        cmocka_unit_test(a_crash_or_a_hang_ends_the_block),
         cmocka_unit_test(no_progress_is_an_error),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

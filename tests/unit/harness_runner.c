@@ -64,19 +64,22 @@ static void c_garbage(dcts_t *t)
     }
 }
 
-/* A well-formed-looking record with the wrong nonce, then the real one
- * follows: the whole is still not a valid record. */
+/* Well-formed-looking frames (proc.h) with the wrong nonce, a status of
+ * PASS and an end: the whole is still not a valid record. */
 static void c_forge(dcts_t *t)
 {
     (void)t;
     struct {
-        char magic[8]; uint64_t nonce; uint32_t status, flags, len, unused;
-    } h = { "DCTSRES2", 12345, DCTS_PASS, 0, 0, 0 };
-    uint64_t n = 12345;
+        dcts_frame_head h;
+        uint32_t status, flags;
+        dcts_frame_head msg, end;
+    } f = { { DCTS_FRAME_MAGIC, 12345, 1, 8 }, DCTS_PASS, 0,
+            { DCTS_FRAME_MAGIC, 12345, 2, 0 },
+            { DCTS_FRAME_MAGIC, 12345, DCTS_FRAME_END, 0 } };
     for (int fd = DCTS_RESULT_FD_MIN; fd < DCTS_RESULT_FD_MIN + 20; fd++) {
         struct stat st;
         if (fstat(fd, &st) == 0 && S_ISFIFO(st.st_mode))
-            if (write(fd, &h, sizeof h) < 0 || write(fd, &n, sizeof n) < 0)
+            if (write(fd, &f, sizeof f) < 0)
                 abort();
     }
     _exit(0);
