@@ -7,13 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int dcts_status_is_failure(dcts_status s)
-{
-    /* NOTRUN too: a case that never ran proves nothing. */
-    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH ||
-           s == DCTS_NOTRUN;
-}
-
 int dcts_result_ok(const dcts_result *r)
 {
     /* Anything out of range is a failure, never a pass (expect.c). */

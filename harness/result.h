@@ -8,8 +8,6 @@
 
 #include <stddef.h>
 
-#define DCTS_NSTATUS (DCTS_NOTRUN + 1)
-
 typedef struct dcts_result {
     dcts_status status;
     double ms;              /* wall time of the case (its process) */
@@ -44,8 +42,6 @@ void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);
 int dcts_counts_ok(const dcts_counts *c);
 /* The same for one result. */
 int dcts_result_ok(const dcts_result *r);
-/* True for FAIL, TIMEOUT, CRASH and NOTRUN. */
-int dcts_status_is_failure(dcts_status s);
 /* Frees the strings of r[0..n-1] (not r itself). */
 void dcts_results_clear(dcts_result *r, size_t n);
 
