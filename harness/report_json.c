@@ -101,7 +101,7 @@ static json_t *case_result(const dcts_case *c, const dcts_result *r)
     json_object_set_new(o, "level", json_string(dcts_level_name(c->level)));
     json_object_set_new(o, "status", json_string(dcts_status_name(r->status)));
     json_object_set_new(o, "verdict",
-                        json_string(dcts_expect_label(r->status, r->expect)));
+                        json_string(dcts_result_label(r)));
     json_object_set_new(o, "expected", r->expect
                         ? json_string(dcts_status_name(r->expect->result))
                         : json_null());

@@ -93,7 +93,7 @@ static void results(dcts_buf *b, const dcts_report *rep)
                         c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
         for (size_t s = 0; s < rep->nsuites; s++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            const char *label = dcts_expect_label(r->status, r->expect);
+            const char *label = dcts_result_label(r);
             int noted = r->status == DCTS_PASS && r->expect &&
                         r->expect->result == DCTS_PASS;
             /* Bold: what fails the run; a qualified pass points to its
@@ -134,7 +134,7 @@ static const char *telling_line(const char *msg)
  * skip reason or what the failure observed. */
 static void reason(dcts_buf *b, const dcts_result *r)
 {
-    dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+    dcts_verdict v = r->verdict;
     dcts_buf line = DCTS_BUF_INIT;
 
     if (r->expect)
@@ -177,7 +177,7 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
             dcts_buf_puts(b, " (");
             md_text(b, rep->cases[i]->clauses);
             dcts_buf_printf(b, "): %s: ",
-                            dcts_expect_label(r->status, r->expect));
+                            dcts_result_label(r));
             reason(b, r);
             dcts_buf_putc(b, '\n');
         }

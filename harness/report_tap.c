@@ -145,14 +145,13 @@ void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &suite->results[i];
             const dcts_case *c = rep->cases[i];
-            dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
-            int xfail = v == DCTS_MET && dcts_status_is_failure(r->status);
+            int xfail = dcts_result_xfail(r);
             int failed = !dcts_result_ok(r) || xfail;
             dcts_buf_printf(b, "%s %zu - ", failed ? "not ok" : "ok", ++n);
             add_desc(b, suite->name);
             dcts_buf_puts(b, ": ");
             add_desc(b, c->id);
-            if (r->status == DCTS_SKIP && v == DCTS_AS_IS) {
+            if (r->status == DCTS_SKIP && r->verdict == DCTS_AS_IS) {
                 dcts_buf_puts(b, " # SKIP ");
                 dcts_buf_add_first_line(b, r->message ? r->message : "",
                                         400);
