@@ -14,6 +14,7 @@
 #include "proc.h"
 #include "python_target.h"
 #include "report.h"
+#include "report_common.h"
 #include "runner.h"
 #include "text.h"
 

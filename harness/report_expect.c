@@ -11,7 +11,7 @@
  * whose case skipped is kept as it was (a skip claims nothing).  An XPASS
  * writes nothing: the gap is gone.
  */
-#include "report.h"
+#include "report_common.h"
 
 static void line(dcts_buf *b, const char *backend, const dcts_case *c,
                  dcts_status status, const char *reason, const char *failure)

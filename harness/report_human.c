@@ -12,7 +12,7 @@
  * With several backends the table is a matrix, a column per backend.
  * Skip reasons and failure details follow the summaries.
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -220,7 +220,7 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
         }
 }
 
-void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
+int dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
 {
     for (size_t s = 0; s < rep->nsuites; s++) {
         dcts_buf_puts(b, s ? ", " : (rep->nsuites > 1 ? "backends: "
@@ -257,4 +257,5 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
     skips(b, rep);
     notes(b, rep);
     details(b, rep, colour);
+    return 0;
 }

@@ -20,7 +20,7 @@
  * Every string goes through dcts_buf_add_xml: nothing a backend prints can
  * make the document ill-formed.
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <stdio.h>
 #include <unistd.h>
@@ -145,8 +145,9 @@ end:
     dcts_buf_puts(b, "    </testcase>\n");
 }
 
-void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
+int dcts_render_junit(dcts_buf *b, const dcts_report *rep, int colour)
 {
+    (void)colour;
     dcts_counts all, c;
     double ms = 0;
     char host[256] = "localhost";
@@ -206,4 +207,5 @@ void dcts_render_junit(dcts_buf *b, const dcts_report *rep)
         dcts_buf_puts(b, "  </testsuite>\n");
     }
     dcts_buf_puts(b, "</testsuites>\n");
+    return 0;
 }

@@ -12,7 +12,7 @@
  * Everything a backend says is cleaned and escaped, so it can neither
  * break the table nor turn into markup.
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <string.h>
 #include <sys/utsname.h>
@@ -186,8 +186,9 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
     }
 }
 
-void dcts_render_markdown(dcts_buf *b, const dcts_report *rep)
+int dcts_render_markdown(dcts_buf *b, const dcts_report *rep, int colour)
 {
+    (void)colour;
     header(b, rep);
     if (rep->note) {
         dcts_buf_puts(b, "\nIsolation: ");
@@ -197,4 +198,5 @@ void dcts_render_markdown(dcts_buf *b, const dcts_report *rep)
     backends(b, rep);
     results(b, rep);
     reasons(b, rep);
+    return 0;
 }

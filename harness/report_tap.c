@@ -34,7 +34,7 @@
  * plain "not ok" (the run fails), whose diagnostic says what was expected
  * (expected, expectation).
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <string.h>
 
@@ -125,8 +125,9 @@ static void diagnostic(dcts_buf *b, const dcts_suite *suite,
     dcts_buf_puts(b, "  ...\n");
 }
 
-void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
+int dcts_render_tap(dcts_buf *b, const dcts_report *rep, int colour)
 {
+    (void)colour;
     size_t n = 0;
     dcts_buf_puts(b, "TAP version 13\n");
     dcts_buf_printf(b, "1..%zu\n", rep->ncases * rep->nsuites);
@@ -174,4 +175,5 @@ void dcts_render_tap(dcts_buf *b, const dcts_report *rep)
         dcts_summary_line(b, rep->suites[s].name, &c);
         dcts_buf_putc(b, '\n');
     }
+    return 0;
 }

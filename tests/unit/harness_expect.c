@@ -12,6 +12,7 @@
 #include "expect.h"
 #include "options.h"
 #include "report.h"
+#include "report_common.h"
 #include "harness_check.h"
 
 #include <string.h>
@@ -412,7 +413,7 @@ static void writers(void **state)
     dcts_buf b = DCTS_BUF_INIT;
     size_t points;
 
-    dcts_render_tap(&b, &rep);
+    dcts_render_tap(&b, &rep, 0);
     const char *out = dcts_buf_str(&b);
     const char *why = tap_problem(out, &points);
     if (why)
@@ -430,7 +431,7 @@ static void writers(void **state)
     assert_non_null(strstr(out, "\nok 5 - eng: c-plain\n"));
     dcts_buf_free(&b);
 
-    dcts_render_junit(&b, &rep);
+    dcts_render_junit(&b, &rep, 0);
     out = dcts_buf_str(&b);
     why = xml_problem(out);
     if (why)
@@ -457,7 +458,7 @@ static void writers(void **state)
     assert_non_null(strstr(out, "but it passed: remove the expectation"));
     dcts_buf_free(&b);
 
-    dcts_render_markdown(&b, &rep);
+    dcts_render_markdown(&b, &rep, 0);
     out = dcts_buf_str(&b);
     assert_null(text_problem(out, "\n"));
     assert_non_null(strstr(out, "| eng | eng 1.2 \\| epoll | 3 | 0 | 0 | 1 "

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "report_common.h"
 #include "harness_check.h"
 
 #include <string.h>
@@ -91,7 +92,7 @@ static void tap(void **state)
 {
     (void)state;
     dcts_buf b = DCTS_BUF_INIT;
-    dcts_render_tap(&b, &rep2);
+    dcts_render_tap(&b, &rep2, 0);
     const char *out = dcts_buf_str(&b);
     size_t points = 0;
     const char *why = tap_problem(out, &points);
@@ -128,7 +129,7 @@ static void junit(void **state)
 {
     (void)state;
     dcts_buf b = DCTS_BUF_INIT;
-    dcts_render_junit(&b, &rep2);
+    dcts_render_junit(&b, &rep2, 0);
     const char *out = dcts_buf_str(&b);
     const char *why = xml_problem(out);
     if (why)
@@ -156,7 +157,7 @@ static void junit(void **state)
                                 "      <system-out>&lt;x"));
     dcts_buf_free(&b);
 
-    dcts_render_junit(&b, &rep1);
+    dcts_render_junit(&b, &rep1, 0);
     why = xml_problem(dcts_buf_str(&b));
     if (why)
         fail_msg("JUnit (one suite) not well-formed: %s", why);
