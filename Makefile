@@ -165,7 +165,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIB_OBJ) $(EMBED_OBJ) $(HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB_OBJ) $(EMBED_OBJ) -lcmocka $(JSON_LIBS) $(LDLIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/tools/tap-check
+
+# The unit tests' TAP checker as a command, for the shell tests
+# (tests/bad-backends.sh): one TAP validator.
+$(BUILD)/tools/tap-check: tests/tap-check.c tests/unit/harness_check.h $(BUILD)/obj/harness/text.o $(HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -Itests/unit -o $@ $< $(BUILD)/obj/harness/text.o $(LDLIBS)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
         $(wildcard backends/select/*.c backends/poll/*.c backends/epoll/*.c backends/uring/*.c) \
