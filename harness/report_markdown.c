@@ -94,8 +94,7 @@ static void results(dcts_buf *b, const dcts_report *rep)
         for (size_t s = 0; s < rep->nsuites; s++) {
             const dcts_result *r = &rep->suites[s].results[i];
             const char *label = dcts_result_label(r);
-            int noted = r->status == DCTS_PASS && r->expect &&
-                        r->expect->result == DCTS_PASS;
+            int noted = r->status == DCTS_PASS && r->verdict == DCTS_MET;
             /* Bold: what fails the run; a qualified pass points to its
              * note under Reasons. */
             dcts_buf_printf(b, dcts_result_ok(r) ? " %s%s |" : " **%s**%s |",
