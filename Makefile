@@ -242,7 +242,13 @@ $(BUILD)/tests/%: tests/unit/%.c $(ALLOC_OBJ) $(PROGRAM_LIBS)
 	$(CC) $(ALL_CFLAGS) $(INC_tests) $(DEP_FLAGS) -o $@ $< $(ALLOC_OBJ) $(PROGRAM_LIBS) \
 	    -lcmocka $(JSON_LIBS) $(LDLIBS)
 
-unit: $(UNIT_BIN)
+unit: $(UNIT_BIN) $(BUILD)/tools/tap-check
+
+# The unit tests' TAP checker as a command, for the shell tests
+# (tests/bad-backends.sh): one TAP validator.
+$(BUILD)/tools/tap-check: tests/tap-check.c $(BUILD)/obj/harness/text.o
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(INC_tests) -Itests/unit $(DEP_FLAGS) -o $@ $< $(BUILD)/obj/harness/text.o $(LDLIBS)
 
 $(BUILD)/mutants/%.so: backends/mutants/%.patch tools/build-mutant.sh \
         $(wildcard backends/select/*.c backends/poll/*.c backends/epoll/*.c backends/uring/*.c) \

@@ -13,6 +13,7 @@
 #include "proc.h"
 #include "python_target.h"
 #include "report.h"
+#include "report_common.h"
 #include "runner.h"
 #include "text.h"
 
@@ -292,12 +293,15 @@ static int run(const dcts_options *opt, const dc_backend *(*embedded)(void))
                            : hs[b].path ? hs[b].path : "(embedded)";
         suites[b].results = results + b * n;
         suites[b].about = hs[b].about;
-        for (size_t i = 0; i < n; i++)
-            results[b * n + i].expect =
-                dcts_expect_find(&expected, hs[b].label, cases[i]->id);
     }
     if (interrupted)
         mark_not_run(results, n * nb, dcts_signals_caught());
+    /* Judged once, on the final statuses: every writer reads the verdict. */
+    for (size_t b = 0; b < nb; b++)
+        for (size_t i = 0; i < n; i++)
+            dcts_expect_attach(&results[b * n + i],
+                               dcts_expect_find(&expected, hs[b].label,
+                                                cases[i]->id));
 
     /* Interrupted or not, the report is complete and well-formed. */
     dcts_report rep = {

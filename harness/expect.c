@@ -3,7 +3,6 @@
  * (see expect.h).
  */
 #include "expect.h"
-#include "result.h"
 #include "text.h"
 
 #include <errno.h>
@@ -306,36 +305,9 @@ dcts_verdict dcts_expect_verdict(dcts_status status,
     return DCTS_MISMATCH;
 }
 
-int dcts_expect_ok(dcts_status status, const dcts_expectation *e)
+void dcts_expect_attach(dcts_result *r, const dcts_expectation *e)
 {
-    switch (dcts_expect_verdict(status, e)) {
-    case DCTS_AS_IS:
-        return !dcts_status_is_failure(status) &&
-               (unsigned)status < DCTS_NSTATUS;
-    case DCTS_MET:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
-const char *dcts_expect_label(dcts_status status, const dcts_expectation *e)
-{
-    static const char *const mismatched[DCTS_NSTATUS] = {
-        [DCTS_PASS] = "PASS!", [DCTS_FAIL] = "FAIL!", [DCTS_WARN] = "WARN!",
-        [DCTS_TIMEOUT] = "TIMEOUT!", [DCTS_CRASH] = "CRASH!",
-    };
-    switch (dcts_expect_verdict(status, e)) {
-    case DCTS_MET:
-        return dcts_status_is_failure(status) ? "XFAIL"
-                                              : dcts_status_name(status);
-    case DCTS_XPASS:
-        return "XPASS";
-    case DCTS_MISMATCH:
-        if ((unsigned)status < DCTS_NSTATUS && mismatched[status])
-            return mismatched[status];
-        return "?!";
-    default:
-        return dcts_status_name(status);
-    }
+    r->expect = e;
+    r->verdict = dcts_expect_verdict(r->status, e);
+    r->gap_expected = e != NULL && e->result != DCTS_PASS;
 }

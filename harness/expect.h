@@ -16,7 +16,8 @@
  * required: a gap is never recorded without one.  Fields are separated by
  * blanks (spaces or tabs).
  *
- * Against a result, an expectation gives a verdict:
+ * Against a result, an expectation gives a verdict (dcts_verdict, stored
+ * in the result by dcts_expect_attach):
  *
  *   MET       the result is the expected one; a FAIL, TIMEOUT or CRASH
  *             met is an XFAIL, which does not fail the run
@@ -34,6 +35,7 @@
 #define DCTS_EXPECT_H
 
 #include "case.h"
+#include "result.h"
 
 #include <stddef.h>
 
@@ -85,21 +87,13 @@ const dcts_expectation *dcts_expect_find(const dcts_expectations *x,
 
 void dcts_expect_free(dcts_expectations *x);
 
-typedef enum {
-    DCTS_AS_IS, DCTS_MET, DCTS_XPASS, DCTS_MISMATCH
-} dcts_verdict;
-
-/* The verdict on status given e (NULL: none), as above. */
+/* The verdict (result.h) on status given e (NULL: none), as above. */
 dcts_verdict dcts_expect_verdict(dcts_status status,
                                  const dcts_expectation *e);
 
-/* True when the result does not fail the run: AS_IS and not a FAIL,
- * TIMEOUT or CRASH, or MET. */
-int dcts_expect_ok(dcts_status status, const dcts_expectation *e);
-
-/* What reports show for the result: the status name, "XFAIL" for a met
- * FAIL, TIMEOUT or CRASH, "XPASS", or the status name and "!" for a
- * mismatch ("CRASH!"). */
-const char *dcts_expect_label(dcts_status status, const dcts_expectation *e);
+/* Attaches e (NULL: none) to r and judges r against it, once: the
+ * verdict every count and every writer reads.  Called when r's status is
+ * final (after an interrupted run's NOTRUN marks). */
+void dcts_expect_attach(dcts_result *r, const dcts_expectation *e);
 
 #endif /* DCTS_EXPECT_H */

@@ -166,19 +166,14 @@ static int apply(void *cmd, int id, const char *opt, const char *value,
                         "number", opt, value);
         return 0;
     case OPT_FORMAT:
-        if (strcmp(value, "human") == 0)
-            o->format = DCTS_FORMAT_HUMAN;
-        else if (strcmp(value, "tap") == 0)
-            o->format = DCTS_FORMAT_TAP;
-        else if (strcmp(value, "junit") == 0)
-            o->format = DCTS_FORMAT_JUNIT;
-        else if (strcmp(value, "markdown") == 0)
-            o->format = DCTS_FORMAT_MARKDOWN;
-        else if (strcmp(value, "json") == 0)
-            o->format = DCTS_FORMAT_JSON;
-        else
-            return fail(err, errlen, "%s: unknown format '%s' (human, tap, "
-                        "junit, markdown or json)", opt, value);
+        if (dcts_format_from_name(value, &o->format) != 0) {
+            dcts_buf names = DCTS_BUF_INIT;
+            dcts_format_names(&names);
+            fail(err, errlen, "%s: unknown format '%s' (%s)", opt, value,
+                 dcts_buf_str(&names));
+            dcts_buf_free(&names);
+            return -1;
+        }
         return 0;
     case OPT_OUTPUT:
         if (!*value)

@@ -8,6 +8,8 @@
 #ifndef DCTS_OPTIONS_H
 #define DCTS_OPTIONS_H
 
+#include "report.h"              /* dcts_format */
+
 #include <stddef.h>
 #include <stdio.h>
 
@@ -22,11 +24,6 @@ typedef enum {
     DCTS_MODE_EXPLAIN,          /* `dispatch-cts explain ID` */
     DCTS_MODE_FUZZ              /* `dispatch-cts fuzz ...` (fuzz_cmd.h) */
 } dcts_mode;
-
-typedef enum {
-    DCTS_FORMAT_HUMAN, DCTS_FORMAT_TAP, DCTS_FORMAT_JUNIT,
-    DCTS_FORMAT_MARKDOWN, DCTS_FORMAT_JSON
-} dcts_format;
 
 typedef struct dcts_options {
     dcts_mode mode;

@@ -1,80 +1,60 @@
 /*
- * report.c: what the writers share: summaries, the verdict, writing out.
+ * report.c: the table of report formats, from name to writer, and
+ * writing a report out.
  */
 #include "report.h"
+#include "report_common.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int dcts_report_ok(const dcts_report *rep)
+typedef struct dcts_writer {
+    const char *name;            /* --format NAME */
+    dcts_render_fn *render;
+} dcts_writer;
+
+/* Every format, once: --format's names, its error message and the
+ * dispatch all read this table. */
+static const dcts_writer writers[] = {
+    [DCTS_FORMAT_HUMAN] = { "human", dcts_render_human },
+    [DCTS_FORMAT_TAP] = { "tap", dcts_render_tap },
+    [DCTS_FORMAT_JUNIT] = { "junit", dcts_render_junit },
+    [DCTS_FORMAT_MARKDOWN] = { "markdown", dcts_render_markdown },
+    [DCTS_FORMAT_JSON] = { "json", dcts_render_json },
+};
+#define NWRITERS (sizeof writers / sizeof writers[0])
+
+int dcts_format_from_name(const char *name, dcts_format *fmt)
 {
-    for (size_t s = 0; s < rep->nsuites; s++) {
-        dcts_counts c;
-        dcts_count_results(rep->suites[s].results, rep->ncases, &c);
-        if (!dcts_counts_ok(&c))
+    for (size_t i = 0; i < NWRITERS; i++)
+        if (strcmp(name, writers[i].name) == 0) {
+            *fmt = (dcts_format)i;
             return 0;
-    }
-    return 1;
+        }
+    return -1;
 }
 
-void dcts_summary_line(dcts_buf *b, const char *name, const dcts_counts *c)
+void dcts_format_names(dcts_buf *b)
 {
-    static const dcts_status order[] = {
-        DCTS_PASS, DCTS_WARN, DCTS_SKIP, DCTS_FAIL, DCTS_TIMEOUT, DCTS_CRASH
-    };
-    dcts_buf_add_clean(b, name, 0);
-    dcts_buf_printf(b, ": %zu case%s:", c->total, c->total == 1 ? "" : "s");
-    for (size_t i = 0; i < sizeof order / sizeof order[0]; i++)
-        dcts_buf_printf(b, "%s %zu %s", i ? "," : "", c->n[order[i]],
-                        dcts_status_name(order[i]));
-    if (c->n[DCTS_NOTRUN])
-        dcts_buf_printf(b, ", %zu NOTRUN", c->n[DCTS_NOTRUN]);
-    if (c->expected)
-        dcts_buf_printf(b, "; expected: %zu XFAIL, %zu XPASS, %zu mismatched",
-                        c->xfail, c->xpass, c->mismatched);
-}
-
-void dcts_add_expectation(dcts_buf *b, const dcts_result *r)
-{
-    const dcts_expectation *e = r->expect;
-
-    if (e == NULL)
-        return;
-    if (e->result == DCTS_PASS)
-        dcts_buf_puts(b, "note (");     /* a qualified pass */
-    else
-        dcts_buf_printf(b, "expected %s (", dcts_status_name(e->result));
-    dcts_buf_add_clean(b, e->file, 0);
-    dcts_buf_printf(b, ":%u): ", e->line);
-    dcts_buf_add_clean(b, e->reason, 0);
+    for (size_t i = 0; i < NWRITERS; i++)
+        dcts_buf_printf(b, "%s%s", i == 0 ? "" : i + 1 < NWRITERS ? ", "
+                                                                  : " or ",
+                        writers[i].name);
 }
 
 int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
                       int colour)
 {
     dcts_buf b = DCTS_BUF_INIT;
-    switch (fmt) {
-    case DCTS_FORMAT_TAP:
-        dcts_render_tap(&b, rep);
-        break;
-    case DCTS_FORMAT_JUNIT:
-        dcts_render_junit(&b, rep);
-        break;
-    case DCTS_FORMAT_MARKDOWN:
-        dcts_render_markdown(&b, rep);
-        break;
-    case DCTS_FORMAT_JSON:
-        if (dcts_render_json(&b, rep) != 0) {
-            dcts_buf_free(&b);
-            errno = ENOTSUP;
-            return -1;
-        }
-        break;
-    default:
-        dcts_render_human(&b, rep, colour);
-        break;
+    /* Anything out of range is written for people, as the default. */
+    const dcts_writer *w = (unsigned)fmt < NWRITERS
+                           ? &writers[fmt] : &writers[DCTS_FORMAT_HUMAN];
+    if (w->render(&b, rep, colour) != 0) {
+        dcts_buf_free(&b);
+        errno = ENOTSUP;
+        return -1;
     }
     errno = 0;
     size_t n = fwrite(dcts_buf_str(&b), 1, b.len, f);
@@ -83,13 +63,6 @@ int dcts_write_report(FILE *f, const dcts_report *rep, dcts_format fmt,
         errno = EIO;
     dcts_buf_free(&b);
     return rc;
-}
-
-void dcts_iso_time(time_t t, char *buf, size_t len)
-{
-    struct tm tm;
-    if (!gmtime_r(&t, &tm) || strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        snprintf(buf, len, "1970-01-01T00:00:00Z");
 }
 
 int dcts_colour_wanted(FILE *f)

@@ -12,7 +12,7 @@
  * With several backends the table is a matrix, a column per backend.
  * Skip reasons and failure details follow the summaries.
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -24,9 +24,9 @@
  * dim for XFAIL and bold red for XPASS and a mismatch (both fail). */
 static const char *result_colour(const dcts_result *r)
 {
-    switch (dcts_expect_verdict(r->status, r->expect)) {
+    switch (r->verdict) {
     case DCTS_MET:
-        if (dcts_status_is_failure(r->status))
+        if (dcts_result_xfail(r))
             return "\033[2m";                   /* XFAIL: dim */
         break;
     case DCTS_XPASS:
@@ -56,7 +56,7 @@ static void cell(dcts_buf *b, const char *s, size_t width)
 static void status_cell(dcts_buf *b, const dcts_result *r, size_t width,
                         int colour)
 {
-    const char *name = dcts_expect_label(r->status, r->expect);
+    const char *name = dcts_result_label(r);
     if (colour)
         dcts_buf_puts(b, result_colour(r));
     dcts_buf_puts(b, name);
@@ -98,7 +98,7 @@ static void table(dcts_buf *b, const dcts_report *rep, int colour)
         size_t w = matrix ? clean_width(rep->suites[s].name) : 6;
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            size_t lw = strlen(dcts_expect_label(r->status, r->expect));
+            size_t lw = strlen(dcts_result_label(r));
             if (lw > w)
                 w = lw;                 /* "TIMEOUT!" */
         }
@@ -163,8 +163,7 @@ static void notes(dcts_buf *b, const dcts_report *rep)
     for (size_t s = 0; s < rep->nsuites; s++)
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            if (r->status != DCTS_PASS || !r->expect ||
-                r->expect->result != DCTS_PASS)
+            if (r->status != DCTS_PASS || r->verdict != DCTS_MET)
                 continue;
             if (!any)
                 dcts_buf_puts(b, "\nNotes:\n");
@@ -185,7 +184,7 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
     for (size_t s = 0; s < rep->nsuites; s++)
         for (size_t i = 0; i < rep->ncases; i++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+            dcts_verdict v = r->verdict;
             if ((r->status == DCTS_PASS || r->status == DCTS_SKIP) &&
                 v != DCTS_XPASS && v != DCTS_MISMATCH)
                 continue;
@@ -204,7 +203,7 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
                             rep->cases[i]->level == DCTS_SHOULD ? "SHOULD"
                                                                 : "MUST",
                             r->ms);
-            if (r->expect && r->expect->result != DCTS_PASS) {
+            if (r->gap_expected) {
                 dcts_buf_puts(b, "    ");
                 dcts_add_expectation(b, r);
                 dcts_buf_puts(b, v == DCTS_XPASS
@@ -220,7 +219,7 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
         }
 }
 
-void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
+int dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
 {
     for (size_t s = 0; s < rep->nsuites; s++) {
         dcts_buf_puts(b, s ? ", " : (rep->nsuites > 1 ? "backends: "
@@ -257,4 +256,5 @@ void dcts_render_human(dcts_buf *b, const dcts_report *rep, int colour)
     skips(b, rep);
     notes(b, rep);
     details(b, rep, colour);
+    return 0;
 }

@@ -27,7 +27,7 @@
  * characters (dcts_buf_add_clean), as for the other writers.  Without
  * jansson at build time the format says so instead (dcts_json_available).
  */
-#include "report.h"
+#include "report_common.h"
 #include "catalog.h"
 
 #include <stdlib.h>
@@ -101,7 +101,7 @@ static json_t *case_result(const dcts_case *c, const dcts_result *r)
     json_object_set_new(o, "level", json_string(dcts_level_name(c->level)));
     json_object_set_new(o, "status", json_string(dcts_status_name(r->status)));
     json_object_set_new(o, "verdict",
-                        json_string(dcts_expect_label(r->status, r->expect)));
+                        json_string(dcts_result_label(r)));
     json_object_set_new(o, "expected", r->expect
                         ? json_string(dcts_status_name(r->expect->result))
                         : json_null());
@@ -176,8 +176,9 @@ static int dump(dcts_buf *b, json_t *j)
     return dcts_json_append(b, j, 0);
 }
 
-int dcts_render_json(dcts_buf *b, const dcts_report *rep)
+int dcts_render_json(dcts_buf *b, const dcts_report *rep, int colour)
 {
+    (void)colour;
     json_t *doc = json_object(), *harness = json_object();
     json_t *backends = json_array();
 
@@ -226,9 +227,9 @@ int dcts_render_case_list_json(dcts_buf *b, const dcts_case *const *cases,
 
 int dcts_json_available(void) { return 0; }
 
-int dcts_render_json(dcts_buf *b, const dcts_report *rep)
+int dcts_render_json(dcts_buf *b, const dcts_report *rep, int colour)
 {
-    (void)b, (void)rep;
+    (void)b, (void)rep, (void)colour;
     return -1;
 }
 

@@ -12,7 +12,7 @@
  * Everything a backend says is cleaned and escaped, so it can neither
  * break the table nor turn into markup.
  */
-#include "report.h"
+#include "report_common.h"
 
 #include <string.h>
 #include <sys/utsname.h>
@@ -93,9 +93,8 @@ static void results(dcts_buf *b, const dcts_report *rep)
                         c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
         for (size_t s = 0; s < rep->nsuites; s++) {
             const dcts_result *r = &rep->suites[s].results[i];
-            const char *label = dcts_expect_label(r->status, r->expect);
-            int noted = r->status == DCTS_PASS && r->expect &&
-                        r->expect->result == DCTS_PASS;
+            const char *label = dcts_result_label(r);
+            int noted = r->status == DCTS_PASS && r->verdict == DCTS_MET;
             /* Bold: what fails the run; a qualified pass points to its
              * note under Reasons. */
             dcts_buf_printf(b, dcts_result_ok(r) ? " %s%s |" : " **%s**%s |",
@@ -134,7 +133,7 @@ static const char *telling_line(const char *msg)
  * skip reason or what the failure observed. */
 static void reason(dcts_buf *b, const dcts_result *r)
 {
-    dcts_verdict v = dcts_expect_verdict(r->status, r->expect);
+    dcts_verdict v = r->verdict;
     dcts_buf line = DCTS_BUF_INIT;
 
     if (r->expect)
@@ -177,7 +176,7 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
             dcts_buf_puts(b, " (");
             md_text(b, rep->cases[i]->clauses);
             dcts_buf_printf(b, "): %s: ",
-                            dcts_expect_label(r->status, r->expect));
+                            dcts_result_label(r));
             reason(b, r);
             dcts_buf_putc(b, '\n');
         }
@@ -186,8 +185,9 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
     }
 }
 
-void dcts_render_markdown(dcts_buf *b, const dcts_report *rep)
+int dcts_render_markdown(dcts_buf *b, const dcts_report *rep, int colour)
 {
+    (void)colour;
     header(b, rep);
     if (rep->note) {
         dcts_buf_puts(b, "\nIsolation: ");
@@ -197,4 +197,5 @@ void dcts_render_markdown(dcts_buf *b, const dcts_report *rep)
     backends(b, rep);
     results(b, rep);
     reasons(b, rep);
+    return 0;
 }

@@ -1,5 +1,10 @@
 /*
- * result.h: the outcome of one case against one backend, and counting.
+ * result.h: the outcome of one case against one backend, its verdict, and
+ * counting.
+ *
+ * The lower layer of the reports: expectations (expect.h) are attached to
+ * results and judged there, once; everything here and every writer reads
+ * the stored verdict.
  */
 #ifndef DCTS_RESULT_H
 #define DCTS_RESULT_H
@@ -8,7 +13,10 @@
 
 #include <stddef.h>
 
-#define DCTS_NSTATUS (DCTS_NOTRUN + 1)
+/* A result against its expectation (expect.h says what each means). */
+typedef enum {
+    DCTS_AS_IS, DCTS_MET, DCTS_XPASS, DCTS_MISMATCH
+} dcts_verdict;
 
 typedef struct dcts_result {
     dcts_status status;
@@ -24,6 +32,10 @@ typedef struct dcts_result {
                              * backend and case (expect.h), or NULL */
     int skip_declared;      /* a SKIP the backend's declaration caused;
                              * 0: the environment caused it */
+    /* Set with expect by dcts_expect_attach, once the status is final;
+     * AS_IS and 0 without an expectation. */
+    dcts_verdict verdict;
+    int gap_expected;       /* expect names a gap (not a PASS note) */
 } dcts_result;
 
 typedef struct dcts_counts {
@@ -42,10 +54,14 @@ void dcts_count_results(const dcts_result *r, size_t n, dcts_counts *c);
 /* True when nothing in c fails the run: no FAIL, TIMEOUT or CRASH but
  * those expected, no XPASS, no mismatched expectation. */
 int dcts_counts_ok(const dcts_counts *c);
-/* The same for one result. */
+/* The same for one result: AS_IS and not a FAIL, TIMEOUT or CRASH (nor a
+ * status out of range), or MET. */
 int dcts_result_ok(const dcts_result *r);
-/* True for FAIL, TIMEOUT, CRASH and NOTRUN. */
-int dcts_status_is_failure(dcts_status s);
+/* A met FAIL, TIMEOUT or CRASH: a known gap, which does not fail the run. */
+int dcts_result_xfail(const dcts_result *r);
+/* What reports show for the result: the status name, "XFAIL", "XPASS",
+ * or the status name and "!" for a mismatch ("CRASH!"). */
+const char *dcts_result_label(const dcts_result *r);
 /* Frees the strings of r[0..n-1] (not r itself). */
 void dcts_results_clear(dcts_result *r, size_t n);
 

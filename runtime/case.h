@@ -60,7 +60,12 @@ typedef enum {
     DCTS_NOTRUN         /* the harness only: the run was interrupted first */
 } dcts_status;
 
+#define DCTS_NSTATUS (DCTS_NOTRUN + 1)
+
 const char *dcts_status_name(dcts_status s);   /* "PASS", "FAIL", ... */
+/* True for FAIL, TIMEOUT, CRASH and NOTRUN: a result that fails the run
+ * unless an expectation (harness/expect.h) knew it. */
+int dcts_status_is_failure(dcts_status s);
 
 /* Runs c against be here and now: creates a context, runs the case,
  * destroys the context, releases the case's resources.  Returns PASS,

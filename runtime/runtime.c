@@ -88,6 +88,13 @@ const char *dcts_status_name(dcts_status s)
     return (unsigned)s < sizeof names / sizeof names[0] ? names[s] : "?";
 }
 
+int dcts_status_is_failure(dcts_status s)
+{
+    /* NOTRUN too: a case that never ran proves nothing. */
+    return s == DCTS_FAIL || s == DCTS_TIMEOUT || s == DCTS_CRASH ||
+           s == DCTS_NOTRUN;
+}
+
 const char *dcts_code_name(long code)
 {
     static char ring[4][48];

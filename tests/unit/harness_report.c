@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "report.h"
+#include "report_common.h"
 #include "harness_check.h"
 
 #include <string.h>
@@ -34,18 +35,24 @@ static const dcts_case *const case_ptrs[NCASES] = {
 };
 
 static dcts_result nasty_results[NCASES] = {
-    { DCTS_PASS, 1, "", NASTY, NULL, 0 },
-    { DCTS_FAIL, 12.5, "TMO-2 (MUST): x\n  expected: " NASTY, NULL, NULL, 0 },
-    { DCTS_WARN, 3, "TMO-3 (SHOULD): " NASTY, NASTY, NULL, 0 },
-    { DCTS_SKIP, 0, "not for this model " NASTY, NULL, NULL, 0 },
-    { DCTS_TIMEOUT, 5000, "TIMEOUT " NASTY, NASTY, NULL, 0 },
-    { DCTS_CRASH, 7, "", NULL, NULL, 0 },             /* an empty message */
+    { .status = DCTS_PASS, .ms = 1, .message = "", .output = NASTY },
+    { .status = DCTS_FAIL, .ms = 12.5,
+      .message = "TMO-2 (MUST): x\n  expected: " NASTY },
+    { .status = DCTS_WARN, .ms = 3, .message = "TMO-3 (SHOULD): " NASTY,
+      .output = NASTY },
+    { .status = DCTS_SKIP, .ms = 0, .message = "not for this model " NASTY },
+    { .status = DCTS_TIMEOUT, .ms = 5000, .message = "TIMEOUT " NASTY,
+      .output = NASTY },
+    { .status = DCTS_CRASH, .ms = 7, .message = "" },   /* an empty message */
 };
 
 static dcts_result all_pass[NCASES] = {
-    { DCTS_PASS, 0, "", NULL, NULL, 0 }, { DCTS_PASS, 0, "", NULL, NULL, 0 },
-    { DCTS_WARN, 0, "w", NULL, NULL, 0 }, { DCTS_SKIP, 0, "s", NULL, NULL, 0 },
-    { DCTS_PASS, 0, "", NULL, NULL, 0 }, { DCTS_PASS, 0, "", NULL, NULL, 0 },
+    { .status = DCTS_PASS, .message = "" },
+    { .status = DCTS_PASS, .message = "" },
+    { .status = DCTS_WARN, .message = "w" },
+    { .status = DCTS_SKIP, .message = "s" },
+    { .status = DCTS_PASS, .message = "" },
+    { .status = DCTS_PASS, .message = "" },
 };
 
 static const dcts_suite suites[] = {
@@ -76,7 +83,7 @@ static void summaries(void **state)
     assert_true(dcts_report_ok(&only_good));
 
     /* An out-of-range status is never counted as a pass. */
-    dcts_result odd = { (dcts_status)42, 0, "", NULL, NULL, 0 };
+    dcts_result odd = { .status = (dcts_status)42, .message = "" };
     dcts_count_results(&odd, 1, &c);
     assert_int_equal(c.n[DCTS_FAIL], 1);
 }
@@ -85,7 +92,7 @@ static void tap(void **state)
 {
     (void)state;
     dcts_buf b = DCTS_BUF_INIT;
-    dcts_render_tap(&b, &rep2);
+    dcts_render_tap(&b, &rep2, 0);
     const char *out = dcts_buf_str(&b);
     size_t points = 0;
     const char *why = tap_problem(out, &points);
@@ -122,7 +129,7 @@ static void junit(void **state)
 {
     (void)state;
     dcts_buf b = DCTS_BUF_INIT;
-    dcts_render_junit(&b, &rep2);
+    dcts_render_junit(&b, &rep2, 0);
     const char *out = dcts_buf_str(&b);
     const char *why = xml_problem(out);
     if (why)
@@ -150,7 +157,7 @@ static void junit(void **state)
                                 "      <system-out>&lt;x"));
     dcts_buf_free(&b);
 
-    dcts_render_junit(&b, &rep1);
+    dcts_render_junit(&b, &rep1, 0);
     why = xml_problem(dcts_buf_str(&b));
     if (why)
         fail_msg("JUnit (one suite) not well-formed: %s", why);
