@@ -9,7 +9,6 @@
 #include <errno.h>
 #include <limits.h>
 #include <sched.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -35,16 +34,6 @@ static const size_t interest_pairs[] = { 1000 };
 #define MAX_RUNS 64u                /* DCTS_BENCH_MAX_RUNS */
 #define MAX_PAIRS 1000000ul
 #define MAX_WRITES 100000000l
-
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
 
 /* A whole number from lo to hi, nothing else. */
 static int parse_count(const char *s, unsigned long lo, unsigned long hi,
@@ -150,34 +139,42 @@ static int apply(void *cmd, int c, const char *opt, const char *v,
         return 0;
     case OPT_PAIRS:
         if (parse_list(v, o->pairs, &o->npairs) != 0)
-            return fail(err, errlen, "%s: '%s' is not a list of whole "
-                        "numbers from 1 to %lu (e.g. 100,1000)", opt, v,
-                        MAX_PAIRS);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a list of whole "
+                                      "numbers from 1 to %lu (e.g. 100,1000)",
+                                      opt, v, MAX_PAIRS);
         return 0;
     case OPT_ACTIVE:
         if (parse_list(v, o->active, &o->nactive) != 0)
-            return fail(err, errlen, "%s: '%s' is not a list of whole "
-                        "numbers from 1 to %lu (e.g. 100,1000)", opt, v,
-                        MAX_PAIRS);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a list of whole "
+                                      "numbers from 1 to %lu (e.g. 100,1000)",
+                                      opt, v, MAX_PAIRS);
         return 0;
     case OPT_WRITES:
         if (parse_count(v, 0, (unsigned long)MAX_WRITES, &n) != 0)
-            return fail(err, errlen, "%s: '%s' is not a whole number from "
-                        "0 to %ld", opt, v, MAX_WRITES);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a whole number from "
+                                      "0 to %ld",
+                                      opt, v, MAX_WRITES);
         o->writes = (long)n;
         given[0] = 1;
         return 0;
     case OPT_ROUNDS:
         if (parse_count(v, 1, MAX_ROUNDS, &n) != 0)
-            return fail(err, errlen, "%s: '%s' is not a whole number from "
-                        "1 to %u", opt, v, MAX_ROUNDS);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a whole number from "
+                                      "1 to %u",
+                                      opt, v, MAX_ROUNDS);
         o->rounds = (unsigned)n;
         given[1] = 1;
         return 0;
     case OPT_RUNS:
         if (parse_count(v, 1, MAX_RUNS, &n) != 0)
-            return fail(err, errlen, "%s: '%s' is not a whole number from "
-                        "1 to %u", opt, v, MAX_RUNS);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a whole number from "
+                                      "1 to %u",
+                                      opt, v, MAX_RUNS);
         o->runs = (unsigned)n;
         given[2] = 1;
         return 0;
@@ -186,23 +183,25 @@ static int apply(void *cmd, int c, const char *opt, const char *v,
         return 0;
     case OPT_PIN:
         if (parse_count(v, 0, CPU_SETSIZE - 1, &n) != 0)
-            return fail(err, errlen, "%s: '%s' is not a CPU number", opt, v);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a CPU number", opt, v);
         o->pin_cpu = (int)n;
         return 0;
     case OPT_CLOCK:
         if (strcmp(v, "cpu") != 0 && strcmp(v, "wall") != 0)
-            return fail(err, errlen, "%s: unknown clock '%s' (cpu or wall)",
-                        opt, v);
+            return dcts_cmdline_error(
+                err, errlen, "%s: unknown clock '%s' (cpu or wall)", opt, v);
         o->wall_clock = strcmp(v, "wall") == 0;
         return 0;
     case OPT_JSON:
     case OPT_SVG:
         if (!*v)
-            return fail(err, errlen, "%s: the file name is empty", opt);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: the file name is empty", opt);
         *(c == OPT_JSON ? &o->json : &o->svg) = v;
         return 0;
     }
-    return fail(err, errlen, "%s: internal error", opt);
+    return dcts_cmdline_error(err, errlen, "%s: internal error", opt);
 }
 
 int dcts_bench_options_parse(dcts_bench_options *o, int argc,
@@ -220,12 +219,14 @@ int dcts_bench_options_parse(dcts_bench_options *o, int argc,
     if (o->help)
         return 0;
     if (o->quick && o->callgrind)
-        return fail(err, errlen, "--quick and --callgrind cannot be "
-                    "combined");
+        return dcts_cmdline_error(err, errlen,
+                                  "--quick and --callgrind cannot be "
+                                  "combined");
     if (o->interest && (o->svg || o->callgrind))
-        return fail(err, errlen, "--interest cannot be combined with %s "
-                    "(they are about the sweep)",
-                    o->svg ? "--svg" : "--callgrind");
+        return dcts_cmdline_error(err, errlen,
+                                  "--interest cannot be combined with %s "
+                                  "(they are about the sweep)",
+                                  o->svg ? "--svg" : "--callgrind");
     if (o->npairs == 0) {
         if (o->interest)
             set_list(o->pairs, &o->npairs, interest_pairs,

@@ -3,8 +3,18 @@
  */
 #include "cmdline.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+int dcts_cmdline_error(char *err, size_t errlen, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+    return -1;
+}
 
 static const dcts_cmdline_option *by_name(const dcts_cmdline_option *table,
                                           size_t ntable, const char *name,

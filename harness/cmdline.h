@@ -38,6 +38,11 @@ typedef int (*dcts_cmdline_apply)(void *cmd, int id, const char *shown,
                                   const char *value, char *err,
                                   size_t errlen);
 
+/* An apply function's error: formats the message into err and returns
+ * -1, so that `return dcts_cmdline_error(err, errlen, ...)` ends it. */
+__attribute__((format(printf, 3, 4)))
+int dcts_cmdline_error(char *err, size_t errlen, const char *fmt, ...);
+
 /* Walks argv[1..argc-1] by table, handing each option and operand to
  * apply in order.  Returns 0, or -1 with a message in err. */
 int dcts_cmdline_parse(int argc, char *const argv[],

@@ -8,7 +8,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -85,16 +84,6 @@ int dcts_parse_shard(const char *s, unsigned *index, unsigned *count)
     return 0;
 }
 
-__attribute__((format(printf, 3, 4)))
-static int fail(char *err, size_t errlen, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(err, errlen, fmt, ap);
-    va_end(ap);
-    return -1;
-}
-
 static void push(const char ***list, size_t *n, const char *s)
 {
     *list = dcts_xrealloc(*list, sizeof **list * (*n + 1));
@@ -130,8 +119,10 @@ static int set_mode(dcts_options *o, dcts_mode m, const char *opt,
                     char *err, size_t errlen)
 {
     if (o->mode != DCTS_MODE_RUN && o->mode != m)
-        return fail(err, errlen, "%s cannot be combined with --list, "
-                    "--list-clauses or --check-coverage", opt);
+        return dcts_cmdline_error(err, errlen,
+                                  "%s cannot be combined with --list, "
+                                  "--list-clauses or --check-coverage",
+                                  opt);
     o->mode = m;
     return 0;
 }
@@ -152,52 +143,63 @@ static int apply(void *cmd, int id, const char *opt, const char *value,
         return 1;                               /* the rest does not matter */
     case OPT_FILTER:
         if (!*value)
-            return fail(err, errlen, "%s: the pattern is empty", opt);
+            return dcts_cmdline_error(err, errlen, "%s: the pattern is empty",
+                                      opt);
         push(&o->filters, &o->nfilters, value);
         return 0;
     case OPT_JOBS:
         if (dcts_parse_jobs(value, &o->jobs) != 0)
-            return fail(err, errlen, "%s: '%s' is not a whole number from 1 "
-                        "to %u", opt, value, DCTS_MAX_JOBS);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a whole number from 1 "
+                                      "to %u",
+                                      opt, value, DCTS_MAX_JOBS);
         return 0;
     case OPT_SCALE:
         if (dcts_parse_scale(value, &o->timeout_scale) != 0)
-            return fail(err, errlen, "%s: '%s' is not a positive, finite "
-                        "number", opt, value);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not a positive, finite "
+                                      "number",
+                                      opt, value);
         return 0;
     case OPT_FORMAT:
         if (dcts_format_from_name(value, &o->format) != 0) {
             dcts_buf names = DCTS_BUF_INIT;
             dcts_format_names(&names);
-            fail(err, errlen, "%s: unknown format '%s' (%s)", opt, value,
-                 dcts_buf_str(&names));
+            dcts_cmdline_error(err, errlen, "%s: unknown format '%s' (%s)",
+                               opt, value, dcts_buf_str(&names));
             dcts_buf_free(&names);
             return -1;
         }
         return 0;
     case OPT_OUTPUT:
         if (!*value)
-            return fail(err, errlen, "%s: the file name is empty", opt);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: the file name is empty", opt);
         o->output = value;
         return 0;
     case OPT_EXPECT:
         if (!*value)
-            return fail(err, errlen, "%s: the file name is empty", opt);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: the file name is empty", opt);
         push(&o->expect_files, &o->nexpect_files, value);
         return 0;
     case OPT_EXCLUDE:
         if (!*value)
-            return fail(err, errlen, "%s: the pattern is empty", opt);
+            return dcts_cmdline_error(err, errlen, "%s: the pattern is empty",
+                                      opt);
         push(&o->excludes, &o->nexcludes, value);
         return 0;
     case OPT_SHARD:
         if (dcts_parse_shard(value, &o->shard, &o->nshards) != 0)
-            return fail(err, errlen, "%s: '%s' is not I/N with 1 <= I <= N "
-                        "(e.g. 2/4)", opt, value);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: '%s' is not I/N with 1 <= I <= N "
+                                      "(e.g. 2/4)",
+                                      opt, value);
         return 0;
     case OPT_WRITE_EXPECT:
         if (!*value)
-            return fail(err, errlen, "%s: the file name is empty", opt);
+            return dcts_cmdline_error(err, errlen,
+                                      "%s: the file name is empty", opt);
         o->write_expect = value;
         return 0;
     case OPT_LIST:
@@ -216,7 +218,7 @@ static int apply(void *cmd, int id, const char *opt, const char *value,
         o->strict = 1;
         return 0;
     }
-    return fail(err, errlen, "%s: internal error", opt);
+    return dcts_cmdline_error(err, errlen, "%s: internal error", opt);
 }
 
 int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
@@ -226,12 +228,15 @@ int dcts_options_parse(dcts_options *o, int argc, char *const argv[],
     const char *env_scale = getenv(DCTS_SCALE_ENV);
     if (env_scale && *env_scale &&
         dcts_parse_scale(env_scale, &o->timeout_scale) != 0)
-        return fail(err, errlen, DCTS_SCALE_ENV ": '%.40s' is not a "
-                    "positive, finite number", env_scale);
+        return dcts_cmdline_error(err, errlen,
+                                  DCTS_SCALE_ENV ": '%.40s' is not a "
+                                                 "positive, finite number",
+                                  env_scale);
     if (argc > 1 && strcmp(argv[1], "explain") == 0) {
         if (argc != 3 || !*argv[2])
-            return fail(err, errlen, "explain takes one clause or case id "
-                        "(e.g. explain TMO-9)");
+            return dcts_cmdline_error(err, errlen,
+                                      "explain takes one clause or case id "
+                                      "(e.g. explain TMO-9)");
         o->mode = DCTS_MODE_EXPLAIN;
         o->explain_id = argv[2];
         return 0;
