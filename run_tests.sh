@@ -75,7 +75,7 @@ else fail "clause coverage"; fi
 
 # ---- the layers: the build refuses a file that reaches past its own ------------
 step "the layers (tests/layers.sh)"
-checks layers tests/layers.sh
+checks layers tests/layers.sh build
 
 # ---- the command line, as a user meets it -------------------------------------
 step "command line"

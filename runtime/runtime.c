@@ -231,6 +231,7 @@ static void runtime_reset(dcts_t *t)
 {
     memset(&dcts_rt, 0, sizeof dcts_rt);
     memset(cleanups, 0, sizeof cleanups);
+    dcts_trace_clear(t);
     dcts_rt.current = t;
 }
 

@@ -16,16 +16,13 @@
 
 #include <stddef.h>
 
-/* What the core keeps of the running case: its outcome, the trace, and
- * what the probes observed of the backend's calls. */
+/* What the core keeps of the running case: its outcome and what the
+ * probes observed of the backend's calls (the trace itself: trace.c). */
 struct dcts_runtime {
     dcts_t *current;              /* the running case's state */
     dcts_status outcome;          /* PASS until a fail or skip */
     char reason[2048];            /* the fail or skip text */
 
-    char trace[6144];             /* the observed calls, comma-separated */
-    size_t trace_len;
-    int trace_truncated;
     unsigned pass;                /* dispatch_once calls so far */
 
     int use_after_free;           /* calls on freed probes */

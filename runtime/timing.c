@@ -1,5 +1,6 @@
 /*
- * timing.c: clocks, tolerances, delayed writes and signal storms.
+ * timing.c: tolerances, bounds measured on a loaded machine, delayed
+ * writes, idle waits and signal storms (the clocks: clock.c).
  *
  * Tolerances are written in milliseconds for an idle machine and scaled by
  * --timeout-scale (valgrind, a loaded CI box); the intervals themselves are
@@ -13,31 +14,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
-
-double dcts_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-double dcts_ms_since(double since)
-{
-    return (dcts_now() - since) * 1000.0;
-}
-
-double dcts_thread_cpu_ms(void)
-{
-    struct rusage ru;
-    if (getrusage(RUSAGE_THREAD, &ru) != 0)
-        return 0;
-    return (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000.0 +
-           (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000.0;
-}
 
 double dcts_tol_ms(dcts_t *t, double ms)
 {
@@ -61,16 +40,6 @@ double dcts_least_ms(dcts_t *t, double limit_ms,
             least = ms;
     }
     return least;
-}
-
-void dcts_sleep_ms(double ms)
-{
-    double s = ms > 0 ? ms / 1000.0 : 0;
-    struct timespec ts;
-    ts.tv_sec = (time_t)s;
-    ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
 }
 
 /* The case's helper threads, joined when it ends. */

@@ -4,11 +4,18 @@
  * recording handler write it (probes.c); the runtime reads it when the
  * case ends.
  */
-#include "runtime.h"
+#include "dcts.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+/* The observed calls, comma-separated. */
+static struct {
+    char text[6144];
+    size_t len;
+    int truncated;
+} trace;
 
 void dcts_trace(dcts_t *t, const char *fmt, ...)
 {
@@ -19,31 +26,31 @@ void dcts_trace(dcts_t *t, const char *fmt, ...)
     vsnprintf(line, sizeof line, fmt, ap);
     va_end(ap);
 
-    size_t room = sizeof dcts_rt.trace - dcts_rt.trace_len;
+    size_t room = sizeof trace.text - trace.len;
     size_t need = strlen(line) + 2;
-    if (dcts_rt.trace_truncated)
+    if (trace.truncated)
         return;
     if (need + 8 > room) {          /* keep space for the ellipsis */
-        memcpy(dcts_rt.trace + dcts_rt.trace_len, ", ...", 6);
-        dcts_rt.trace_len += 5;
-        dcts_rt.trace_truncated = 1;
+        memcpy(trace.text + trace.len, ", ...", 6);
+        trace.len += 5;
+        trace.truncated = 1;
         return;
     }
-    dcts_rt.trace_len += (size_t)snprintf(dcts_rt.trace + dcts_rt.trace_len,
+    trace.len += (size_t)snprintf(trace.text + trace.len,
                                           room, "%s%s",
-                                          dcts_rt.trace_len ? ", " : "", line);
+                                          trace.len ? ", " : "", line);
 }
 
 const char *dcts_trace_text(dcts_t *t)
 {
     (void)t;
-    return dcts_rt.trace_len ? dcts_rt.trace : "no calls";
+    return trace.len ? trace.text : "no calls";
 }
 
 void dcts_trace_clear(dcts_t *t)
 {
     (void)t;
-    dcts_rt.trace_len = 0;
-    dcts_rt.trace[0] = '\0';
-    dcts_rt.trace_truncated = 0;
+    trace.len = 0;
+    trace.text[0] = '\0';
+    trace.truncated = 0;
 }

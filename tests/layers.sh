@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# tests/layers.sh: the build enforces the layers (Makefile, top).  A file
+# tests/layers.sh [BUILD]: the build enforces the layers (Makefile, top).  A file
 # that names a header by a path is refused (tools/check-layers.sh), and a
 # layer's include paths do not reach the layers above it: a backend cannot
 # include the harness, the case runtime or the bench; the case runtime
-# and the cases cannot include the harness.  Prints one "PASS what" or
-# "FAIL what" line per check.
+# and the cases cannot include the harness; and no two files of the
+# runtime, the cases, the harness and the bench need each other
+# (tools/object-circles.py, on BUILD's objects, default build).  Prints
+# one "PASS what" or "FAIL what" line per check.
 set -u
 cd "$(dirname "$0")/.."
+build=${1:-build}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 
 check() {   # check WHAT COMMAND...: PASS when the command succeeds
@@ -39,3 +42,14 @@ done
 check "a case can include its vocabulary" compiles cases dcts.h
 check "the harness cannot include the bench" refused compiles harness bench.h
 check "the harness can include the case table" compiles harness case.h
+
+# Circles: none among the built objects, and a made-up one is found.
+check "no two files of the runtime, cases, harness or bench need each other" \
+  python3 tools/object-circles.py "$build"
+mkdir -p "$tmp/circle/obj/runtime"
+printf 'int dcts_b(void);\nint dcts_a(void) { return dcts_b(); }\n' > "$tmp/a.c"
+printf 'int dcts_a(void);\nint dcts_b(void) { return dcts_a(); }\n' > "$tmp/b.c"
+${CC:-cc} -c -o "$tmp/circle/obj/runtime/a.o" "$tmp/a.c" &&
+  ${CC:-cc} -c -o "$tmp/circle/obj/runtime/b.o" "$tmp/b.c"
+check "two files that need each other are found" \
+  refused python3 tools/object-circles.py "$tmp/circle"
