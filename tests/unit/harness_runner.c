@@ -69,8 +69,9 @@ static void c_forge(dcts_t *t)
 {
     (void)t;
     struct {
-        char magic[8]; uint64_t nonce; uint32_t status, flags, len, unused;
-    } h = { "DCTSRES2", 12345, DCTS_PASS, 0, 0, 0 };
+        char magic[8]; uint64_t nonce;
+        uint32_t status, flags, reason_len, calls_len;
+    } h = { "DCTSRES3", 12345, DCTS_PASS, 0, 0, 0 };
     uint64_t n = 12345;
     for (int fd = DCTS_RESULT_FD_MIN; fd < DCTS_RESULT_FD_MIN + 20; fd++) {
         struct stat st;
@@ -141,7 +142,8 @@ static void c_grandchild(dcts_t *t)
     fflush(stdout);
 }
 
-#define C(id, fn, budget) { id, "TMO-1", DCTS_MUST, id, fn, budget, NULL }
+#define C(name, fn, budget) \
+    { .id = name, CLAUSES(TMO_1), .summary = name, .run = fn, .budget_s = budget }
 static const dcts_case cases[] = {
     C("pass", c_pass, 0),
     C("fail", c_fail, 0),
@@ -160,7 +162,7 @@ static const dcts_case cases[] = {
     C("close-all", c_close_all, 0),
     C("environment", c_environment, 0),
     C("grandchild", c_grandchild, 0),
-    { "should", "TMO-3", DCTS_SHOULD, "should", c_fail, 0, NULL },
+    { .id = "should", CLAUSES(TMO_3), .summary = "should", .run = c_fail },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -307,10 +309,11 @@ static void sleep_200(dcts_t *t) { (void)t; usleep(200000); }
 static void parallel_and_serial(void **state)
 {
     (void)state;
-    static const dcts_case par = { "par", "TMO-1", DCTS_MUST, "", sleep_200,
-                                   0, NULL };
-    static const dcts_case ser = { "ser", "TMO-1", DCTS_MUST, "", sleep_200,
-                                   0, "timing serial" };
+    static const dcts_case par = { .id = "par", CLAUSES(TMO_1),
+                                   .summary = "", .run = sleep_200 };
+    static const dcts_case ser = { .id = "ser", CLAUSES(TMO_1),
+                                   .summary = "", .run = sleep_200,
+                                   .flags = DCTS_F_TIMING | DCTS_F_SERIAL };
     const dcts_case *list[4] = { &par, &par, &par, &par };
     dcts_result out[4];
     dcts_options o;
@@ -426,8 +429,9 @@ static void c_record_and_hang(dcts_t *t)
 static void interrupted(void **state)
 {
     (void)state;
-    static const dcts_case hang = { "hang", "TMO-1", DCTS_MUST, "",
-                                    c_record_and_hang, 60, NULL };
+    static const dcts_case hang = { .id = "hang", CLAUSES(TMO_1),
+                                    .summary = "", .run = c_record_and_hang,
+                                    .budget_s = 60 };
     snprintf(pidfile, sizeof pidfile, "/tmp/dcts-int-%d", (int)getpid());
     unlink(pidfile);
     pid_t harness = fork();
