@@ -386,6 +386,33 @@ static void no_fork(void **state)
     dcts_results_clear(out, 4);
 }
 
+/* A backend the case process cannot load (here: gone since it was
+ * probed) is an ABI-1 FAIL, its message composed by the harness from the
+ * loader's reason the record carries (RECORD_NOT_LOADED). */
+static void not_loaded_in_case_process(void **state)
+{
+    (void)state;
+    dcts_backend_handle gone;
+    char path[] = "/nonexistent/dcts-gone.so", label[] = "gone";
+    memset(&gone, 0, sizeof gone);
+    gone.path = path;
+    gone.label = label;
+    const dcts_case *list[1] = { find("pass") };
+    dcts_result out[1];
+    dcts_options o;
+    options(&o, 1);
+
+    assert_int_equal(dcts_run_cases(list, 1, &gone, &o, 0, out), 0);
+    assert_int_equal(out[0].status, DCTS_FAIL);
+    const dcts_clause *abi = &dcts_clauses[DCTS_CL_ABI_1];
+    char head[512];
+    snprintf(head, sizeof head, "ABI-1 (MUST): %s\n  the case process could "
+             "not load the backend: ", abi->text);
+    assert_true(strncmp(out[0].message, head, strlen(head)) == 0);
+    assert_null(strstr(out[0].message, "rerun:"));
+    dcts_results_clear(out, 1);
+}
+
 static void hints(void **state)
 {
     (void)state;
@@ -474,6 +501,7 @@ int main(void)
         cmocka_unit_test(every_outcome),
         cmocka_unit_test(parallel_and_serial),
         cmocka_unit_test(no_fork),
+        cmocka_unit_test(not_loaded_in_case_process),
         cmocka_unit_test(hints),
         cmocka_unit_test(interrupted),
     };
