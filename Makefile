@@ -193,7 +193,7 @@ $(BUILD)/lib/%.a:
 # A layer's object, with that layer's include paths (the top folder of
 # its path names the layer; harness/main.c is the program's).
 layer_of = $(if $(filter harness/main,$(1)),main,$(firstword $(subst /, ,$(1))))
-$(BUILD)/obj/%.o: %.c
+$(BUILD)/obj/%.o: %.c | $(BUILD)/gen/clause_ids.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_$(call layer_of,$*)) $(DEP_FLAGS) -c -o $@ $<
 
@@ -201,8 +201,14 @@ $(BUILD)/obj/embed/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_backends) $(DEP_FLAGS) -DDC_ENTRY_NAME=dc_embedded_backend -c -o $@ $<
 
-# The clause table (headings and whole texts) from the contract, and the
-# mutants from their MANIFEST, for failure messages and explain.
+# The clause table (ids, headings and whole texts) from the contract, and
+# the mutants from their MANIFEST, for the case rows (CLAUSES), failure
+# messages and explain.  Every object may include the ids (dcts.h): they
+# are made first, and -MMD then knows who does.
+$(BUILD)/gen/clause_ids.h: spec/CONTRACT.md tools/gen-clauses.sh
+	@mkdir -p $(dir $@)
+	sh tools/gen-clauses.sh ids spec/CONTRACT.md > $@.tmp && mv $@.tmp $@
+
 $(BUILD)/gen/clauses.c: spec/CONTRACT.md tools/gen-clauses.sh
 	@mkdir -p $(dir $@)
 	sh tools/gen-clauses.sh headings spec/CONTRACT.md > $@.tmp && mv $@.tmp $@
@@ -211,11 +217,11 @@ $(BUILD)/gen/clause_texts.c: spec/CONTRACT.md backends/mutants/MANIFEST tools/ge
 	@mkdir -p $(dir $@)
 	sh tools/gen-clauses.sh texts spec/CONTRACT.md backends/mutants/MANIFEST > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c
+$(BUILD)/obj/gen/clauses.o: $(BUILD)/gen/clauses.c $(BUILD)/gen/clause_ids.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_runtime) $(DEP_FLAGS) -c -o $@ $<
 
-$(BUILD)/obj/gen/clause_texts.o: $(BUILD)/gen/clause_texts.c
+$(BUILD)/obj/gen/clause_texts.o: $(BUILD)/gen/clause_texts.c $(BUILD)/gen/clause_ids.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_harness) $(DEP_FLAGS) -c -o $@ $<
 
@@ -237,7 +243,7 @@ $(BUILD)/pic/backends/%.o: backends/%.c $$(wildcard $$(dir backends/%)*.py $$(di
 
 # Unit tests of the harness's own parts (cmocka): each links the layers'
 # libraries, so it takes only the objects it uses.
-$(BUILD)/tests/%: tests/unit/%.c $(ALLOC_OBJ) $(PROGRAM_LIBS)
+$(BUILD)/tests/%: tests/unit/%.c $(ALLOC_OBJ) $(PROGRAM_LIBS) | $(BUILD)/gen/clause_ids.h
 	@mkdir -p $(dir $@)
 	$(CC) $(ALL_CFLAGS) $(INC_tests) $(DEP_FLAGS) -o $@ $< $(ALLOC_OBJ) $(PROGRAM_LIBS) \
 	    -lcmocka $(JSON_LIBS) $(LDLIBS)

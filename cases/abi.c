@@ -100,17 +100,17 @@ static void return_codes_have_their_meaning(dcts_t *t)
 }
 
 const dcts_case dcts_cases_abi[] = {
-    { "abi-descriptor", "ABI-1", DCTS_MUST,
-      "the descriptor has a known version and size and no NULL operation",
-      descriptor_is_complete, 0, NULL },
-    { "abi-flags-for", "ABI-2", DCTS_MUST,
-      "flags_for(0,0,0) is 0; the three fields map to disjoint non-zero flags",
-      flags_for_is_a_clean_mapping, 0, NULL },
-    { "abi-independent-contexts", "ABI-3", DCTS_MUST,
-      "a target registered in one context is never called by another",
-      contexts_are_independent, 0, NULL },
-    { "abi-return-codes", "ABI-4", DCTS_MUST,
-      "success is 0, refusals are negative errno values",
-      return_codes_have_their_meaning, 0, NULL },
+    { .id = "abi-descriptor", CLAUSES(ABI_1),
+      .summary = "the descriptor has a known version and size and no NULL operation",
+      .run = descriptor_is_complete },
+    { .id = "abi-flags-for", CLAUSES(ABI_2),
+      .summary = "flags_for(0,0,0) is 0; the three fields map to disjoint non-zero flags",
+      .run = flags_for_is_a_clean_mapping },
+    { .id = "abi-independent-contexts", CLAUSES(ABI_3),
+      .summary = "a target registered in one context is never called by another",
+      .run = contexts_are_independent },
+    { .id = "abi-return-codes", CLAUSES(ABI_4),
+      .summary = "success is 0, refusals are negative errno values",
+      .run = return_codes_have_their_meaning },
     { 0 }
 };

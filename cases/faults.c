@@ -615,25 +615,27 @@ static void operations_without_free_fds(dcts_t *t)
 }
 
 const dcts_case dcts_cases_faults[] = {
-    { "fault-enomem-create", "ABI-4 ABI-5 CLS-6", DCTS_MUST,
-      "create with its 1st, 2nd, ... allocation failing: -ENOMEM and no "
+    { .id = "fault-enomem-create", CLAUSES(ABI_4, ABI_5, CLS_6),
+      .summary = "create with its 1st, 2nd, ... allocation failing: -ENOMEM and no "
       "leak, or a working context",
-      create_under_enomem, 10, "fault" },
-    { "fault-enomem-registration", "ABI-4 ABI-5", DCTS_MUST,
-      "registrations with their 1st, 2nd, ... allocation failing leave the "
+      .run = create_under_enomem, .budget_s = 10, .flags = DCTS_F_FAULT },
+    { .id = "fault-enomem-registration", CLAUSES(ABI_4, ABI_5),
+      .summary = "registrations with their 1st, 2nd, ... allocation failing leave the "
       "registry as it was, and work when retried",
-      registration_under_enomem, 10, "fault" },
-    { "fault-enomem-growth", "ABI-4 ABI-5", DCTS_MUST,
-      "up to 100 registrations with the 1st, 2nd, ... allocation failing, "
+      .run = registration_under_enomem,
+      .budget_s = 10, .flags = DCTS_F_FAULT },
+    { .id = "fault-enomem-growth", CLAUSES(ABI_4, ABI_5),
+      .summary = "up to 100 registrations with the 1st, 2nd, ... allocation failing, "
       "each growth in turn: the failed one changed nothing, the retry works",
-      growth_under_enomem, 10, "fault" },
-    { "fault-enomem-dispatch", "ABI-4 ABI-5 DSP-2", DCTS_MUST,
-      "dispatch_once with an allocation failing returns -ENOMEM or 0 and "
+      .run = growth_under_enomem, .budget_s = 10, .flags = DCTS_F_FAULT },
+    { .id = "fault-enomem-dispatch", CLAUSES(ABI_4, ABI_5, DSP_2),
+      .summary = "dispatch_once with an allocation failing returns -ENOMEM or 0 and "
       "loses no event",
-      dispatch_under_enomem, 5, "fault" },
-    { "fault-no-free-fd", "ABI-4 ABI-5", DCTS_MUST,
-      "with every fd taken, operations work or return a negative errno; "
+      .run = dispatch_under_enomem, .budget_s = 5, .flags = DCTS_F_FAULT },
+    { .id = "fault-no-free-fd", CLAUSES(ABI_4, ABI_5),
+      .summary = "with every fd taken, operations work or return a negative errno; "
       "afterwards all works",
-      operations_without_free_fds, 5, "fault" },
+      .run = operations_without_free_fds,
+      .budget_s = 5, .flags = DCTS_F_FAULT },
     { 0 }
 };

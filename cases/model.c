@@ -65,23 +65,32 @@ static void model_alloc(dcts_t *t)
 }
 
 const dcts_case dcts_cases_model[] = {
-    { "mdl-core", "DSP-1 DSP-2 DSP-3 DSP-4 DSP-5 EVT-1 EVT-2 EVT-3 EVT-9 FLT-3 FLT-5",
-      DCTS_MUST, "model-checked random sequences: filters, I/O, callbacks "
-      "changing interests", model_core, 0, "model" },
-    { "mdl-close", "DSP-6 DSP-7 DSP-8 FLT-1 FLT-4 FLT-6 CLS-1 CLS-2 CLS-3 CLS-4 CLS-5",
-      DCTS_MUST, "model-checked random sequences: socket_closed, close, free, "
-      "fd and address reuse, replacement", model_close, 0, "model" },
-    { "mdl-errors", "ERR-2 ERR-3 ERR-4 ERR-5 ERR-6 ERR-7 ERR-8 DSP-9 LIM-1 LIM-2 LIM-4 TMO-7",
-      DCTS_MUST, "model-checked random sequences: raises, handlers, nested "
-      "dispatch_once, bad arguments, high fds", model_errors, 0, "model" },
-    { "mdl-dup", "CLS-2 DSP-5",
-      DCTS_MUST, "model-checked random sequences with dup'd files outliving "
-      "their fd numbers", model_dup, 0, "model" },
-    { "mdl-behind", "LIM-3",
-      DCTS_MUST, "model-checked random sequences with registered fds closed "
-      "behind the backend's back", model_behind, 0, "model" },
-    { "mdl-alloc", "ABI-5",
-      DCTS_MUST, "model-checked random sequences with filter calls whose "
-      "allocations fail", model_alloc, 0, "model" },
+    { .id = "mdl-core", CLAUSES(DSP_1, DSP_2, DSP_3, DSP_4, DSP_5, EVT_1, EVT_2,
+              EVT_3, EVT_9, FLT_3, FLT_5),
+      .summary = "model-checked random sequences: filters, I/O, callbacks "
+      "changing interests",
+      .run = model_core, .flags = DCTS_F_MODEL },
+    { .id = "mdl-close", CLAUSES(DSP_6, DSP_7, DSP_8, FLT_1, FLT_4, FLT_6,
+              CLS_1, CLS_2, CLS_3, CLS_4, CLS_5),
+      .summary = "model-checked random sequences: socket_closed, close, free, "
+      "fd and address reuse, replacement",
+      .run = model_close, .flags = DCTS_F_MODEL },
+    { .id = "mdl-errors", CLAUSES(ERR_2, ERR_3, ERR_4, ERR_5, ERR_6, ERR_7,
+              ERR_8, DSP_9, LIM_1, LIM_2, LIM_4, TMO_7),
+      .summary = "model-checked random sequences: raises, handlers, nested "
+      "dispatch_once, bad arguments, high fds",
+      .run = model_errors, .flags = DCTS_F_MODEL },
+    { .id = "mdl-dup", CLAUSES(CLS_2, DSP_5),
+      .summary = "model-checked random sequences with dup'd files outliving "
+      "their fd numbers",
+      .run = model_dup, .flags = DCTS_F_MODEL },
+    { .id = "mdl-behind", CLAUSES(LIM_3),
+      .summary = "model-checked random sequences with registered fds closed "
+      "behind the backend's back",
+      .run = model_behind, .flags = DCTS_F_MODEL },
+    { .id = "mdl-alloc", CLAUSES(ABI_5),
+      .summary = "model-checked random sequences with filter calls whose "
+      "allocations fail",
+      .run = model_alloc, .flags = DCTS_F_MODEL },
     { 0 }
 };

@@ -778,24 +778,25 @@ static void tcp_many_connections(dcts_t *t)
 }
 
 const dcts_case dcts_cases_peers[] = {
-    { "peer-tcp-echo", "DSP-2 FLT-3 DSP-4 EVT-3 EVT-4 EVT-6", DCTS_MUST,
-      "socat streams 300 KiB over TCP; a target reading 16 KiB per call, "
+    { .id = "peer-tcp-echo", CLAUSES(DSP_2, FLT_3, DSP_4, EVT_3, EVT_4, EVT_6),
+      .summary = "socat streams 300 KiB over TCP; a target reading 16 KiB per call, "
       "with W while its send buffer is full, echoes it byte-exact",
-      tcp_echo, 0, "socat" },
-    { "peer-unix-echo", "DSP-2 FLT-3 DSP-4 EVT-3 EVT-4 EVT-6", DCTS_MUST,
-      "the same 300 KiB echo with socat over a UNIX stream socket",
-      unix_echo, 0, "socat" },
-    { "peer-tcp-half-close", "EVT-6 DSP-2 FLT-3", DCTS_MUST,
-      "socat's FIN is reported as R with a zero-length read, again on the "
+      .run = tcp_echo, .flags = DCTS_F_SOCAT },
+    { .id = "peer-unix-echo", CLAUSES(DSP_2, FLT_3, DSP_4, EVT_3, EVT_4,
+              EVT_6),
+      .summary = "the same 300 KiB echo with socat over a UNIX stream socket",
+      .run = unix_echo, .flags = DCTS_F_SOCAT },
+    { .id = "peer-tcp-half-close", CLAUSES(EVT_6, DSP_2, FLT_3),
+      .summary = "socat's FIN is reported as R with a zero-length read, again on the "
       "next pass, and the reply after it reaches socat",
-      tcp_half_close, 0, "socat" },
-    { "peer-tcp-reset", "EVT-7 CLS-2 TMO-11", DCTS_MUST,
-      "socat's RST (linger=0) reaches an R-only target; its read fails with "
+      .run = tcp_half_close, .flags = DCTS_F_SOCAT },
+    { .id = "peer-tcp-reset", CLAUSES(EVT_7, CLS_2, TMO_11),
+      .summary = "socat's RST (linger=0) reaches an R-only target; its read fails with "
       "ECONNRESET and after socket_closed all is quiet",
-      tcp_reset, 0, "socat" },
-    { "peer-tcp-many-connections", "CLS-1 CLS-2 CLS-7 DSP-3", DCTS_MUST,
-      "50 socat connections, 5 at a time: each accepted, echoed, "
+      .run = tcp_reset, .flags = DCTS_F_SOCAT },
+    { .id = "peer-tcp-many-connections", CLAUSES(CLS_1, CLS_2, CLS_7, DSP_3),
+      .summary = "50 socat connections, 5 at a time: each accepted, echoed, "
       "socket_closed and closed; reused fd numbers get no stale call",
-      tcp_many_connections, 15, "socat" },
+      .run = tcp_many_connections, .budget_s = 15, .flags = DCTS_F_SOCAT },
     { 0 }
 };

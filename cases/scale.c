@@ -261,12 +261,13 @@ static void tens_of_thousands(dcts_t *t)
 }
 
 const dcts_case dcts_cases_scale[] = {
-    { "dsp-10000-idle-10-active", "DSP-3 DSP-4", DCTS_MUST,
-      "among 10,000 idle registered fds, exactly the 10 readable ones are "
-      "called", ten_thousand_idle_ten_active, 0, "serial" },
-    { "lim-tens-of-thousands-fds", "DSP-3 DSP-4 LIM-1 FLT-1", DCTS_MUST,
-      "up to 30,000 registered fds (at least 16,384): exactly the "
-      "scattered readable ones are called, also after removing nine in ten", tens_of_thousands, 0,
-      "serial" },
+    { .id = "dsp-10000-idle-10-active", CLAUSES(DSP_3, DSP_4),
+      .summary = "among 10,000 idle registered fds, exactly the 10 readable ones are "
+      "called",
+      .run = ten_thousand_idle_ten_active, .flags = DCTS_F_SERIAL },
+    { .id = "lim-tens-of-thousands-fds", CLAUSES(DSP_3, DSP_4, LIM_1, FLT_1),
+      .summary = "up to 30,000 registered fds (at least 16,384): exactly the "
+      "scattered readable ones are called, also after removing nine in ten",
+      .run = tens_of_thousands, .flags = DCTS_F_SERIAL },
     { 0 }
 };

@@ -10,9 +10,6 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* True when c names clause_id in its clauses list. */
-int dcts_case_names_clause(const dcts_case *c, const char *clause_id);
-
 /* True when one of globs matches c's id or one of its clause ids
  * (fnmatch, case-insensitive).  No globs: every case matches. */
 int dcts_case_matches(const dcts_case *c, const char *const *globs,

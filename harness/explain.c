@@ -52,7 +52,7 @@ static void clause_text(dcts_buf *b, const dcts_clause *cl,
 }
 
 /* "learn: docs/TUTORIAL.md step N (title)", as under a failure. */
-static void add_lesson(dcts_buf *b, const char *clauses)
+static void add_lesson(dcts_buf *b, const dcts_clause *const *clauses)
 {
     char learn[256];
     if (dcts_lesson_line(clauses, learn, sizeof learn))
@@ -65,7 +65,7 @@ static void explain_clause(dcts_buf *b, const dcts_clause *cl,
                            const dcts_case *const *all, size_t n)
 {
     clause_text(b, cl, texts, "");
-    add_lesson(b, cl->id);
+    add_lesson(b, (const dcts_clause *const[]){ cl, NULL });
     dcts_buf_puts(b, "\nChecked by the cases:\n");
     size_t k = 0;
     for (size_t i = 0; i < n; i++)
@@ -92,7 +92,7 @@ static void explain_case(dcts_buf *b, const dcts_case *c,
                          const dcts_clause *clauses,
                          const dcts_clause_text *texts)
 {
-    dcts_buf_printf(b, "%s (%s): ", c->id, dcts_level_name(c->level));
+    dcts_buf_printf(b, "%s (%s): ", c->id, dcts_level_name(dcts_case_level(c)));
     dcts_buf_add_clean(b, c->summary ? c->summary : "", 0);
     dcts_buf_puts(b, "\n\nIt checks:\n");
     for (const dcts_clause *cl = clauses; cl->id; cl++)

@@ -84,11 +84,12 @@ static void trim_trailing_blanks(dcts_buf *b)
 static void table(dcts_buf *b, const dcts_report *rep, int colour)
 {
     size_t wid = 4, wcl = 7;
+    char ids[DCTS_CLAUSE_IDS_MAX];
     for (size_t i = 0; i < rep->ncases; i++) {
         size_t w = clean_width(rep->cases[i]->id);
         if (w > wid)
             wid = w;
-        w = clean_width(rep->cases[i]->clauses);
+        w = clean_width(dcts_case_clause_ids(rep->cases[i], ids, sizeof ids));
         if (w > wcl)
             wcl = w;
     }
@@ -124,7 +125,7 @@ static void table(dcts_buf *b, const dcts_report *rep, int colour)
     for (size_t i = 0; i < rep->ncases; i++) {
         const dcts_case *c = rep->cases[i];
         cell(b, c->id, wid + 2);
-        cell(b, c->clauses ? c->clauses : "", wcl + 2);
+        cell(b, dcts_case_clause_ids(c, ids, sizeof ids), wcl + 2);
         for (size_t s = 0; s < rep->nsuites; s++)
             status_cell(b, &rep->suites[s].results[i], wcol[s] + 2, colour);
         if (!matrix)
@@ -200,8 +201,8 @@ static void details(dcts_buf *b, const dcts_report *rep, int colour)
             dcts_buf_puts(b, " on ");
             dcts_buf_add_clean(b, rep->suites[s].name, 0);
             dcts_buf_printf(b, " (%s, %.0f ms)\n",
-                            rep->cases[i]->level == DCTS_SHOULD ? "SHOULD"
-                                                                : "MUST",
+                            dcts_case_level(rep->cases[i]) == DCTS_SHOULD
+                                ? "SHOULD" : "MUST",
                             r->ms);
             if (r->gap_expected) {
                 dcts_buf_puts(b, "    ");

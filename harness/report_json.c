@@ -74,21 +74,11 @@ static json_t *message_part(const char *message, const char *key)
     return json_null();
 }
 
-static json_t *clause_list(const char *clauses)
+static json_t *clause_list(const dcts_case *c)
 {
     json_t *a = json_array();
-    const char *p = clauses ? clauses : "";
-    while (*p) {
-        size_t skip = strspn(p, " ,");
-        p += skip;
-        size_t len = strcspn(p, " ,");
-        if (len) {
-            char *id = strndup(p, len);
-            json_array_append_new(a, text(id));
-            free(id);
-        }
-        p += len;
-    }
+    for (const dcts_clause *const *cl = c->clauses; *cl; cl++)
+        json_array_append_new(a, text((*cl)->id));
     return a;
 }
 
@@ -97,8 +87,8 @@ static json_t *case_result(const dcts_case *c, const dcts_result *r)
     json_t *o = json_object();
     dcts_buf line = DCTS_BUF_INIT;
     json_object_set_new(o, "id", text(c->id));
-    json_object_set_new(o, "clauses", clause_list(c->clauses));
-    json_object_set_new(o, "level", json_string(dcts_level_name(c->level)));
+    json_object_set_new(o, "clauses", clause_list(c));
+    json_object_set_new(o, "level", json_string(dcts_level_name(dcts_case_level(c))));
     json_object_set_new(o, "status", json_string(dcts_status_name(r->status)));
     json_object_set_new(o, "verdict",
                         json_string(dcts_result_label(r)));
@@ -214,9 +204,9 @@ int dcts_render_case_list_json(dcts_buf *b, const dcts_case *const *cases,
     for (size_t i = 0; i < n; i++) {
         json_t *o = json_object();
         json_object_set_new(o, "id", text(cases[i]->id));
-        json_object_set_new(o, "clauses", clause_list(cases[i]->clauses));
+        json_object_set_new(o, "clauses", clause_list(cases[i]));
         json_object_set_new(o, "level",
-                            json_string(dcts_level_name(cases[i]->level)));
+                            json_string(dcts_level_name(dcts_case_level(cases[i]))));
         json_object_set_new(o, "summary", text(cases[i]->summary));
         json_array_append_new(a, o);
     }

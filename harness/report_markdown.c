@@ -88,9 +88,10 @@ static void results(dcts_buf *b, const dcts_report *rep)
         dcts_buf_puts(b, "| ");
         md_text(b, c->id);
         dcts_buf_puts(b, " | ");
-        md_text(b, c->clauses);
+        char ids[DCTS_CLAUSE_IDS_MAX];
+        md_text(b, dcts_case_clause_ids(c, ids, sizeof ids));
         dcts_buf_printf(b, " | %s |",
-                        c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
+                        dcts_case_level(c) == DCTS_SHOULD ? "SHOULD" : "MUST");
         for (size_t s = 0; s < rep->nsuites; s++) {
             const dcts_result *r = &rep->suites[s].results[i];
             const char *label = dcts_result_label(r);
@@ -174,7 +175,8 @@ static void reasons(dcts_buf *b, const dcts_report *rep)
             dcts_buf_puts(b, "- ");
             md_text(b, rep->cases[i]->id);
             dcts_buf_puts(b, " (");
-            md_text(b, rep->cases[i]->clauses);
+            char ids[DCTS_CLAUSE_IDS_MAX];
+            md_text(b, dcts_case_clause_ids(rep->cases[i], ids, sizeof ids));
             dcts_buf_printf(b, "): %s: ",
                             dcts_result_label(r));
             reason(b, r);

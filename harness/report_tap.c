@@ -105,9 +105,10 @@ static void diagnostic(dcts_buf *b, const dcts_suite *suite,
     dcts_buf_puts(b, "\n  case: ");
     add_yaml_quoted(b, c->id);
     dcts_buf_puts(b, "\n  clauses: ");
-    add_yaml_quoted(b, c->clauses);
+    char ids[DCTS_CLAUSE_IDS_MAX];
+    add_yaml_quoted(b, dcts_case_clause_ids(c, ids, sizeof ids));
     dcts_buf_printf(b, "\n  level: %s\n",
-                    c->level == DCTS_SHOULD ? "SHOULD" : "MUST");
+                    dcts_case_level(c) == DCTS_SHOULD ? "SHOULD" : "MUST");
     dcts_buf_printf(b, "  duration_ms: %.0f\n", r->ms);
     if (r->expect) {
         dcts_buf_printf(b, "  expected: %s\n",

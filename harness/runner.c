@@ -21,11 +21,14 @@
 /* ---- the record a case process sends ------------------------------------ */
 
 /* The record is framed (proc.h): a part per tag, then the end frame; the
- * nonce, the magic and the lengths are the frames'.  A new part is a new
- * tag and a line in record_rules. */
+ * nonce, the magic and the lengths are the frames'.  It carries the parts
+ * of the outcome (dcts_outcome), never a composed message: the harness
+ * composes every message once (compose).  A new part is a new tag and a
+ * line in record_rules. */
 enum {
     RECORD_STATUS = 1,      /* struct record_status */
-    RECORD_MESSAGE = 2,     /* the message, up to DCTS_MESSAGE_MAX bytes */
+    RECORD_REASON = 2,      /* the fail or skip text */
+    RECORD_CALLS = 3,       /* the observed calls */
 };
 
 struct record_status {
@@ -40,11 +43,15 @@ struct record_status {
 /* A SKIP the backend's own declaration caused (fd_limit, model, caps),
  * not the environment. */
 #define RECORD_SKIP_DECLARED 0x2u
+/* The case process could not load the backend (ABI-1): a FAIL whose
+ * reason is the loader's. */
+#define RECORD_NOT_LOADED 0x4u
 
 static const dcts_frame_rule record_rules[] = {
     { RECORD_STATUS, "status", sizeof(struct record_status),
       sizeof(struct record_status), 1 },
-    { RECORD_MESSAGE, "message", 0, DCTS_MESSAGE_MAX, 1 },
+    { RECORD_REASON, "reason", 0, DCTS_MESSAGE_MAX, 1 },
+    { RECORD_CALLS, "calls", 0, DCTS_MESSAGE_MAX, 1 },
 };
 #define NRECORD_RULES (sizeof record_rules / sizeof record_rules[0])
 
@@ -71,30 +78,23 @@ struct child_arg {
     const dcts_case *c;
     const dcts_backend_handle *be;  /* the validated copy, no live pointer */
     double scale;
-    const char *hint;
 };
 
 /* Loads the backend into this case process, as the unprivileged user
  * when the harness runs as root: its constructors and entry function run
  * here, never in the harness.  Returns the live descriptor, or NULL with
- * the problem in msg. */
+ * the problem in why. */
 static const dc_backend *attach_here(const dcts_backend_handle *probed,
-                                     char *msg, size_t msglen)
+                                     char *why, size_t whylen)
 {
     static dcts_backend_handle h;   /* this process's own copy */
     static dc_backend declared;     /* the descriptor, copied */
-    char why[512];
 
     h = *probed;
     /* Before any backend code runs here: the fds a case may need. */
     dcts_env_measure_fds();
-    if (dcts_backend_attach_unprivileged(&h, why, sizeof why) != 0) {
-        const dcts_clause *abi = dcts_find_clause("ABI-1");
-        snprintf(msg, msglen, "%s (%s): %s\n  the case process could not "
-                 "load the backend: %s\n", abi ? abi->id : "ABI-1",
-                 abi ? abi->level : "MUST", abi ? abi->text : "", why);
+    if (dcts_backend_attach_unprivileged(&h, why, whylen) != 0)
         return NULL;
-    }
     /* The cases read the declaration from a copy taken now, checked
      * against the probed one: a backend that rewrites its descriptor
      * later cannot change what it declared (fd_limit, model, caps). */
@@ -106,28 +106,33 @@ static const dc_backend *attach_here(const dcts_backend_handle *probed,
 static void case_child(void *arg, int res_fd)
 {
     const struct child_arg *a = arg;
-    char msg[DCTS_MESSAGE_MAX];
-    dcts_status s = DCTS_FAIL;
+    char why[512];
+    dcts_outcome out = { .status = DCTS_FAIL, .reason = why, .calls = "" };
+    struct record_status rs = { 0, 0 };
 
-    msg[0] = '\0';
-    const dc_backend *be = attach_here(a->be, msg, sizeof msg);
+    const dc_backend *be = attach_here(a->be, why, sizeof why);
     if (be)
-        s = dcts_execute(a->c, be, a->scale, a->hint, msg, sizeof msg);
+        dcts_execute(a->c, be, a->scale, &out);
+    else
+        rs.flags |= RECORD_NOT_LOADED;
     fflush(stdout);
     fflush(stderr);
 
-    struct record_status rs = { (uint32_t)s, 0 };
-    size_t len = strnlen(msg, sizeof msg - 1);
+    /* The parts together stay within DCTS_MESSAGE_MAX. */
+    size_t reason_len = strnlen(out.reason, DCTS_MESSAGE_MAX);
+    size_t calls_len = strnlen(out.calls, DCTS_MESSAGE_MAX - reason_len);
     while (waitpid(-1, NULL, WNOHANG) > 0)
         ;                               /* what ended, reaped */
     if (waitpid(-1, NULL, WNOHANG) < 0 && errno == ECHILD)
         rs.flags |= RECORD_NO_DESCENDANTS;
-    if (s == DCTS_SKIP && dcts_skip_is_declared())
+    rs.status = (uint32_t)out.status;
+    if (out.status == DCTS_SKIP && out.skip_declared)
         rs.flags |= RECORD_SKIP_DECLARED;
     /* A result descriptor the case or the backend closed or replaced
      * fails the first send (proc.h): then nothing is said. */
     if (dcts_proc_send(res_fd, RECORD_STATUS, &rs, sizeof rs) != 0 ||
-        dcts_proc_send(res_fd, RECORD_MESSAGE, msg, len) != 0 ||
+        dcts_proc_send(res_fd, RECORD_REASON, out.reason, reason_len) != 0 ||
+        dcts_proc_send(res_fd, RECORD_CALLS, out.calls, calls_len) != 0 ||
         dcts_proc_send_end(res_fd) != 0)
         _exit(DCTS_EXIT_RESULT_LOST);
     close(res_fd);
@@ -135,11 +140,17 @@ static void case_child(void *arg, int res_fd)
     _exit(0);
 }
 
-/* Checks the record p's child sent; on success *status and the message
- * (msg, *msglen: inside p->result) are set, otherwise why says what is
- * wrong. */
-static int parse_record(const dcts_proc *p, dcts_status *status,
-                        unsigned *flags, const char **msg, size_t *msglen,
+/* What a good record says: the parts, inside the received bytes. */
+struct record {
+    dcts_status status;
+    unsigned flags;
+    const char *reason, *calls;
+    size_t reason_len, calls_len;
+};
+
+/* Checks the record p's child sent; on success *rec is set (its parts
+ * inside p->result), otherwise why says what is wrong. */
+static int parse_record(const dcts_proc *p, struct record *rec,
                         char *why, size_t whylen)
 {
     dcts_frame part[NRECORD_RULES];
@@ -155,10 +166,12 @@ static int parse_record(const dcts_proc *p, dcts_status *status,
                  (unsigned)rs.status);
         return -1;
     }
-    *status = (dcts_status)rs.status;
-    *flags = rs.flags;
-    *msg = part[1].data;
-    *msglen = part[1].len;
+    rec->status = (dcts_status)rs.status;
+    rec->flags = rs.flags;
+    rec->reason = part[1].data;
+    rec->reason_len = part[1].len;
+    rec->calls = part[2].data;
+    rec->calls_len = part[2].len;
     return 0;
 }
 
@@ -190,23 +203,12 @@ char *dcts_rerun_hint(const dcts_options *opt, const dcts_backend_handle *be,
     return dcts_buf_take(&b);
 }
 
+/* One line per clause the case checks: "TMO-1 (MUST): text". */
 static void add_clauses(dcts_buf *b, const dcts_case *c)
 {
-    const char *p = c->clauses ? c->clauses : "";
-    while (*p) {
-        p += strspn(p, " ");
-        size_t n = strcspn(p, " ");
-        if (!n)
-            break;
-        char id[64];
-        snprintf(id, sizeof id, "%.*s", (int)(n < 63 ? n : 63), p);
-        const dcts_clause *cl = dcts_find_clause(id);
-        if (cl)
-            dcts_buf_printf(b, "%s (%s): %s\n", cl->id, cl->level, cl->text);
-        else
-            dcts_buf_printf(b, "%s: (not in spec/CONTRACT.md)\n", id);
-        p += n;
-    }
+    for (const dcts_clause *const *cl = c->clauses; *cl; cl++)
+        dcts_buf_printf(b, "%s (%s): %s\n", (*cl)->id, (*cl)->level,
+                        (*cl)->text);
 }
 
 static void add_output(dcts_buf *b, const char *output)
@@ -217,22 +219,60 @@ static void add_output(dcts_buf *b, const char *output)
     dcts_buf_add_indented(b, output, "  | ");
 }
 
-/* The message of a result the harness decided: clauses, what happened,
- * captured output, rerun hint. */
+/* Every failure message, composed here and only here:
+ *     TMO-1 (MUST): text        each clause the case checks
+ *       what                    the case's reason, or what the harness saw
+ *       calls: ...              the calls the case observed (its own verdict)
+ *       captured output: ...    (output: what the harness decided)
+ *       rerun: hint
+ *       learn: docs/TUTORIAL.md step N (title)
+ * A verdict the case reported itself has its captured output added after
+ * all this, by finish (as it always was); pass output NULL for it. */
+static void add_failure(dcts_buf *b, const dcts_case *c, const char *what,
+                        const char *calls, const char *output,
+                        const char *hint)
+{
+    add_clauses(b, c);
+    dcts_buf_printf(b, "  %s\n", what);
+    if (calls)
+        dcts_buf_printf(b, "  calls: %s\n", calls);
+    add_output(b, output);
+    dcts_buf_printf(b, "  rerun: %s\n", hint);
+    char learn[256];            /* the tutorial's step for these clauses */
+    dcts_lesson_line(c->clauses, learn, sizeof learn);
+    dcts_buf_puts(b, learn);
+}
+
+/* The message of a result the harness decided. */
 static char *compose(const dcts_case *c, const char *what,
                      const char *output, const char *hint)
 {
     dcts_buf b = DCTS_BUF_INIT;
-    add_clauses(&b, c);
-    dcts_buf_puts(&b, "  ");
-    dcts_buf_puts(&b, what);
-    dcts_buf_putc(&b, '\n');
-    add_output(&b, output);
-    dcts_buf_printf(&b, "  rerun: %s\n", hint);
-    char learn[256];            /* the tutorial's step for these clauses */
-    dcts_lesson_line(c->clauses, learn, sizeof learn);
-    dcts_buf_puts(&b, learn);
+    add_failure(&b, c, what, NULL, output, hint);
     return dcts_buf_take(&b);
+}
+
+/* The message of the status a case reported, from its parts: the reason
+ * of a SKIP, a FAIL's or WARN's whole failure, nothing for PASS. */
+static void add_reported(dcts_buf *b, const dcts_case *c, dcts_status st,
+                         const char *reason, const char *calls,
+                         const char *hint)
+{
+    if (st == DCTS_SKIP)
+        dcts_buf_puts(b, reason);
+    else if (st == DCTS_FAIL || st == DCTS_WARN)
+        add_failure(b, c, reason, calls, NULL, hint);
+}
+
+/* A part of a record as a string: its NULs (only a record that is not
+ * the runtime's has any) made '?'.  malloc'd. */
+static char *part_text(const char *p, size_t len)
+{
+    char *s = dcts_xmalloc(len + 1);
+    for (size_t i = 0; i < len; i++)
+        s[i] = p[i] ? p[i] : '?';
+    s[len] = '\0';
+    return s;
 }
 
 /* ---- one finished child -> one result ------------------------------------- */
@@ -250,16 +290,14 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
 {
     dcts_proc *p = &s->p;
     char what[512], how[128];
-    dcts_status st = DCTS_FAIL;
-    const char *msg = "";
-    size_t msglen = 0;
+    struct record rec = { .status = DCTS_FAIL };
     char why[160];
-    unsigned flags = 0;
 
     r->ms = (p->end - p->start) * 1000.0;
     r->output = p->capture ? dcts_capture_text(p->capture) : NULL;
-    int have = parse_record(p, &st, &flags, &msg, &msglen, why,
-                            sizeof why) == 0;
+    int have = parse_record(p, &rec, why, sizeof why) == 0;
+    dcts_status st = rec.status;
+    unsigned flags = rec.flags;
     /* Every process the case started is killed and reaped now; the scan
      * is skipped only when the case process left none (and said so). */
     if (!have || !(flags & RECORD_NO_DESCENDANTS) || p->timed_out ||
@@ -309,9 +347,11 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
     }
 
     /* A good record from a cleanly exited process. */
-    if (st == DCTS_WARN && c->level != DCTS_SHOULD)
+    if (st == DCTS_WARN && dcts_case_level(c) != DCTS_SHOULD)
         st = DCTS_FAIL;         /* only a SHOULD case can merely warn */
     r->status = st;
+    char *reason = part_text(rec.reason, rec.reason_len);
+    char *calls = part_text(rec.calls, rec.calls_len);
     dcts_buf b = DCTS_BUF_INIT;
     if (st == DCTS_SKIP) {
         /* Which kind of SKIP, first: --strict fails on the second. */
@@ -319,10 +359,18 @@ static void finish(const dcts_case *c, struct slot *s, double scale,
         dcts_buf_puts(&b, r->skip_declared ? "the backend's declaration: "
                                            : "the environment: ");
     }
-    dcts_buf_add(&b, msg, msglen);
-    for (size_t i = 0; i < b.len; i++)
-        if (b.data[i] == '\0')
-            b.data[i] = '?';
+    if (st == DCTS_FAIL && (flags & RECORD_NOT_LOADED)) {
+        /* ABI-1, the clause the loader checks: its line and why, as
+         * this message has always read (no calls, rerun or lesson). */
+        const dcts_clause *abi = &dcts_clauses[DCTS_CL_ABI_1];
+        dcts_buf_printf(&b, "%s (%s): %s\n  the case process could not "
+                        "load the backend: %s\n", abi->id, abi->level,
+                        abi->text, reason);
+    } else {
+        add_reported(&b, c, st, reason, calls, s->hint);
+    }
+    free(reason);
+    free(calls);
     if (st == DCTS_FAIL || st == DCTS_WARN) {
         if (b.len && b.data[b.len - 1] != '\n')
             dcts_buf_putc(&b, '\n');
@@ -350,7 +398,6 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
                            const dcts_backend_handle *be,
                            const dcts_options *opt, dcts_result *out)
 {
-    char *msg = dcts_xmalloc(DCTS_MESSAGE_MAX);
     struct sigaction ign, old_pipe;
     dcts_backend_handle h = *be;
     char why[512];
@@ -363,7 +410,6 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
             out[i].status = DCTS_FAIL;
             out[i].message = dcts_xstrdup(why);
         }
-        free(msg);
         return;
     }
     if (!h.embedded)
@@ -384,24 +430,23 @@ static void run_in_process(const dcts_case *const *cases, size_t n,
         if (saved >= 0)
             dup2(2, 1);
         double t0 = dcts_clock();
-        msg[0] = '\0';
-        dcts_status s = dcts_execute(cases[i], h.be, opt->timeout_scale,
-                                     hint, msg, DCTS_MESSAGE_MAX);
+        dcts_outcome o;
+        dcts_execute(cases[i], h.be, opt->timeout_scale, &o);
         out[i].ms = (dcts_clock() - t0) * 1000.0;
         fflush(stdout);
         if (saved >= 0) {
             dup2(saved, 1);
             close(saved);
         }
-        msg[DCTS_MESSAGE_MAX - 1] = '\0';
-        out[i].status = s;
-        out[i].skip_declared = s == DCTS_SKIP && dcts_skip_is_declared();
-        out[i].message = dcts_xstrdup(msg);
+        dcts_buf b = DCTS_BUF_INIT;
+        add_reported(&b, cases[i], o.status, o.reason, o.calls, hint);
+        out[i].status = o.status;
+        out[i].skip_declared = o.status == DCTS_SKIP && o.skip_declared;
+        out[i].message = dcts_buf_take(&b);
         out[i].output = NULL;
         free(hint);
     }
     sigaction(SIGPIPE, &old_pipe, NULL);
-    free(msg);
     /* Never dlclosed: its destructors would run in the harness. */
 }
 
@@ -441,7 +486,6 @@ static int launch(struct slot *s, struct slot *slots, size_t nslots,
     s->arg.c = c;
     s->arg.be = be;
     s->arg.scale = opt->timeout_scale;
-    s->arg.hint = s->hint;
     int rc = dcts_proc_spawn(&s->p, DCTS_PROC_CAPTURE,
                              dcts_frames_max(record_rules, NRECORD_RULES),
                              fds, nfds, case_child, &s->arg, err, errlen);
@@ -487,7 +531,7 @@ int dcts_run_cases(const dcts_case *const *cases, size_t n,
     while (done < n) {
         while (next < n && running < jobs && !serial_running) {
             const dcts_case *c = cases[next];
-            int serial = dcts_word_in(c->tags, "serial");
+            int serial = (c->flags & DCTS_F_SERIAL) != 0;
             if (serial && running > 0)
                 break;                  /* it waits for the others */
             struct slot *s = slots;
@@ -518,7 +562,7 @@ int dcts_run_cases(const dcts_case *const *cases, size_t n,
             if (!s->busy || !dcts_proc_done(&s->p))
                 continue;
             finish(cases[s->idx], s, opt->timeout_scale, &out[s->idx]);
-            if (dcts_word_in(cases[s->idx]->tags, "serial"))
+            if (cases[s->idx]->flags & DCTS_F_SERIAL)
                 serial_running = 0;
             dcts_proc_release(&s->p);
             free(s->hint);

@@ -11,16 +11,18 @@
  * dcts_execute with a copy of that descriptor and writes ONE record on
  * its result pipe, framed (proc.h: magic and a random nonce in every
  * frame, an end frame last): the status, flags (a SKIP from the
- * backend's declaration, no process left behind), the message; then
- * _exit(0): no destructor runs.  When it ends, every process
+ * backend's declaration, no process left behind, the backend not
+ * loaded), and the parts of the outcome: the reason and the observed
+ * calls; then _exit(0): no destructor runs.  When it ends, every process
  * it left behind is killed and reaped (dcts_proc_sweep).  The parent
  * runs up to opt->jobs children at once and gives each a watchdog of
  * (budget_s or 5 s) * opt->timeout_scale, after which its whole process
  * group is killed: TIMEOUT.  A child killed by a signal is a CRASH.  Only
  * a complete, well-formed record with the right nonce from a child that
  * then exited with status 0 counts as the status it reports; anything
- * else is a FAIL that says what happened.  Cases tagged "serial" run
- * alone.
+ * else is a FAIL that says what happened.  The harness composes every
+ * message (clauses, reason, calls, rerun hint, lesson) from those parts.
+ * Cases flagged DCTS_F_SERIAL run alone.
  *
  * With opt->no_fork the cases run one after another in this process
  * (the backend loaded here, dcts_execute directly, stdout redirected to
@@ -38,7 +40,7 @@
 
 /* The default watchdog budget of a case (budget_s == 0). */
 #define DCTS_DEFAULT_BUDGET_S 5.0
-/* The longest message a case process may send. */
+/* The most bytes of parts (reason, calls) a case process may send. */
 #define DCTS_MESSAGE_MAX 16384
 
 /* Runs cases[0..n-1] against be, filling out[0..n-1] (in case order,

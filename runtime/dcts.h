@@ -14,7 +14,9 @@
  *     SKIP("reason", ...)                 not applicable to this backend
  *
  * A failure message says what was expected; the runtime adds what was
- * observed: the sequence of dispatch_event and handler calls so far.
+ * observed: the sequence of dispatch_event and handler calls so far.  It
+ * hands both over as parts (dcts_outcome); the harness composes the
+ * message around them (the clauses, the rerun line, the lesson).
  */
 #ifndef DCTS_H
 #define DCTS_H

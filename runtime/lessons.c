@@ -52,22 +52,14 @@ const char *dcts_lesson_title(int step)
     return step >= 1 && step <= NSTEPS ? titles[step] : "";
 }
 
-size_t dcts_lesson_line(const char *clauses, char *out, size_t n)
+size_t dcts_lesson_line(const dcts_clause *const *clauses, char *out,
+                        size_t n)
 {
     int want[NSTEPS + 1] = { 0 };
     size_t len = 0;
 
-    for (const char *p = clauses ? clauses : ""; *p;) {
-        p += strspn(p, " ");
-        size_t k = strcspn(p, " ");
-        char id[32];
-        if (k > 0 && k < sizeof id) {
-            memcpy(id, p, k);
-            id[k] = '\0';
-            want[dcts_lesson_step(id)] = 1;
-        }
-        p += k;
-    }
+    for (const dcts_clause *const *cl = clauses; cl && *cl; cl++)
+        want[dcts_lesson_step((*cl)->id)] = 1;
     if (n > 0)
         out[0] = '\0';
     for (int s = 1; s <= NSTEPS; s++) {

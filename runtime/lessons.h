@@ -10,6 +10,8 @@
 #ifndef DCTS_LESSONS_H
 #define DCTS_LESSONS_H
 
+#include "dcts.h"
+
 #include <stddef.h>
 
 /* The file the lines point into. */
@@ -23,8 +25,10 @@ const char *dcts_lesson_title(int step);
 
 /* Writes to out (n bytes, always NUL-terminated) the line
  *     "  learn: docs/TUTORIAL.md step 4 (timeouts), step 8 (...)\n"
- * for the distinct steps of clauses (ids separated by spaces), in step
- * order, or "" when none has a lesson.  Returns the length written. */
-size_t dcts_lesson_line(const char *clauses, char *out, size_t n);
+ * for the distinct steps of clauses (a NULL-terminated list, as a case's:
+ * may be NULL), in step order, or "" when none has a lesson.  Returns the
+ * length written. */
+size_t dcts_lesson_line(const dcts_clause *const *clauses, char *out,
+                        size_t n);
 
 #endif /* DCTS_LESSONS_H */

@@ -132,16 +132,6 @@ int dcts_act_forget_self(dcts_t *t, dcts_probe *p, unsigned long r,
 
 /* ---- the operations, recorded -------------------------------------------- */
 
-/* Whether the running case names clause id (e.g. "LIM-1"). */
-static int case_names(const dcts_t *t, const char *id)
-{
-    size_t n = strlen(id);
-    for (const char *c = t->c->clauses; c && (c = strstr(c, id)); c += n)
-        if ((c == t->c->clauses || c[-1] == ' ') && (c[n] == ' ' || !c[n]))
-            return 1;
-    return 0;
-}
-
 /* LIM-1 lets a backend refuse any fd at or past its declared fd_limit.  A
  * case about something else that registered such an fd made more fds than
  * the limit holds: the case's problem, so it SKIPs instead of failing. */
@@ -150,7 +140,7 @@ static int checked_registration(dcts_t *t, const dcts_probe *p, int rc)
     int limit = t->be->fd_limit;
 
     if (rc < 0 && p && limit > 0 && p->target.fd >= limit &&
-        !case_names(t, "LIM-1"))
+        !dcts_case_names_clause(t->c, "LIM-1"))
         dcts_harness_skip(t, "harness: %s's fd %d is at or past the "
                           "backend's fd_limit %d, which LIM-1 lets it refuse "
                           "(%s)", p->name, p->target.fd, limit,

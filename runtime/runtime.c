@@ -11,7 +11,6 @@
  * case), so the runtime's state is a single static instance.
  */
 #include "runtime.h"
-#include "lessons.h"
 
 #include <errno.h>
 #include <setjmp.h>
@@ -116,63 +115,6 @@ const char *dcts_code_name(long code)
     return buf;
 }
 
-/* ---- composing the message ---------------------------------------------- */
-
-static void append(char *msg, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void append(char *msg, size_t len, const char *fmt, ...)
-{
-    size_t used = strlen(msg);
-    va_list ap;
-    if (used + 1 >= len)
-        return;
-    va_start(ap, fmt);
-    vsnprintf(msg + used, len - used, fmt, ap);
-    va_end(ap);
-}
-
-/* One line per clause the case names: "TMO-1 (MUST): text". */
-static void append_clauses(const dcts_case *c, char *msg, size_t len)
-{
-    const char *p = c->clauses;
-    while (p && *p) {
-        char id[24];
-        size_t n = strcspn(p, " ");
-        if (n && n < sizeof id) {
-            memcpy(id, p, n);
-            id[n] = '\0';
-            const dcts_clause *cl = dcts_find_clause(id);
-            if (cl)
-                append(msg, len, "%s (%s): %s\n", cl->id, cl->level, cl->text);
-            else
-                append(msg, len, "%s: (not in spec/CONTRACT.md)\n", id);
-        }
-        p += n;
-        p += strspn(p, " ");
-    }
-}
-
-static void compose(const dcts_case *c, const char *rerun_hint,
-                    char *msg, size_t len)
-{
-    msg[0] = '\0';
-    if (dcts_rt.outcome == DCTS_SKIP) {
-        append(msg, len, "%s", dcts_rt.reason);
-        return;
-    }
-    if (dcts_rt.outcome == DCTS_PASS)
-        return;
-    append_clauses(c, msg, len);
-    append(msg, len, "  %s\n", dcts_rt.reason);
-    append(msg, len, "  calls: %s\n", dcts_trace_text(NULL));
-    if (rerun_hint)
-        append(msg, len, "  rerun: %s\n", rerun_hint);
-    char learn[256];            /* the tutorial's step for these clauses */
-    dcts_lesson_line(c->clauses, learn, sizeof learn);
-    append(msg, len, "%s", learn);
-}
-
 /* ---- the checks every case gets for free ---------------------------------- */
 
 /* A call on a freed probe, or two calls to one probe in one pass, breaks
@@ -257,8 +199,7 @@ static void release_context(dcts_t *t)
 }
 
 dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
-                         double timeout_scale, const char *rerun_hint,
-                         char *msg, size_t msglen)
+                         double timeout_scale, dcts_outcome *out)
 {
     static dcts_t t;            /* static: it must survive the longjmp */
 
@@ -289,8 +230,12 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
     runtime_release();
 
     dcts_status s = dcts_rt.outcome;
-    if (s == DCTS_FAIL && c->level == DCTS_SHOULD)
+    if (s == DCTS_FAIL && dcts_case_level(c) == DCTS_SHOULD)
         s = DCTS_WARN;
-    compose(c, rerun_hint, msg, msglen);
+    /* The parts only: the harness composes the message (runner.c). */
+    out->status = s;
+    out->skip_declared = dcts_skip_is_declared();
+    out->reason = s == DCTS_PASS ? "" : dcts_rt.reason;
+    out->calls = s == DCTS_FAIL || s == DCTS_WARN ? dcts_trace_text(NULL) : "";
     return s;
 }

@@ -334,11 +334,11 @@ static void verdicts(void **state)
 static void run_case(dcts_t *t) { (void)t; }
 
 static const dcts_case cases[] = {
-    { "c-xfail", "EVT-5", DCTS_MUST, "x", run_case, 0, NULL },
-    { "c-xpass", "FLT-7", DCTS_MUST, "x", run_case, 0, NULL },
-    { "c-mismatch", "ABI-5", DCTS_MUST, "x", run_case, 0, NULL },
-    { "c-note", "LIM-3", DCTS_MUST, "x", run_case, 0, NULL },
-    { "c-plain", "TMO-1", DCTS_MUST, "x", run_case, 0, NULL },
+    { .id = "c-xfail", CLAUSES(EVT_5), .summary = "x", .run = run_case },
+    { .id = "c-xpass", CLAUSES(FLT_7), .summary = "x", .run = run_case },
+    { .id = "c-mismatch", CLAUSES(ABI_5), .summary = "x", .run = run_case },
+    { .id = "c-note", CLAUSES(LIM_3), .summary = "x", .run = run_case },
+    { .id = "c-plain", CLAUSES(TMO_1), .summary = "x", .run = run_case },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 static const dcts_case *const case_ptrs[NCASES] = {

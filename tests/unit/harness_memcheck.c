@@ -49,9 +49,8 @@ static void c_clean(dcts_t *t)
 }
 
 static const dcts_case cases[] = {
-    { "leak", "ABI-1", DCTS_MUST, "leaks 64 bytes", c_leak, 2, NULL },
-    { "clean", "ABI-1", DCTS_MUST, "frees what it allocates", c_clean, 2,
-      NULL },
+    { .id = "leak", CLAUSES(ABI_1), .summary = "leaks 64 bytes", .run = c_leak, .budget_s = 2 },
+    { .id = "clean", CLAUSES(ABI_1), .summary = "frees what it allocates", .run = c_clean, .budget_s = 2 },
 };
 
 static void condemned_after_pass_is_fail(void **state)

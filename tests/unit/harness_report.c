@@ -21,12 +21,12 @@
 static void run_case(dcts_t *t) { (void)t; }
 
 static const dcts_case cases[] = {
-    { "c-pass", "TMO-1", DCTS_MUST, "passes", run_case, 0, NULL },
-    { "c-fail", "TMO-2 TMO-3", DCTS_MUST, "fails", run_case, 0, NULL },
-    { "c-warn", "TMO-3", DCTS_SHOULD, "warns", run_case, 0, NULL },
-    { "c-skip", "EVT-9", DCTS_MUST, "skips", run_case, 0, NULL },
-    { "c-timeout", "TMO-4", DCTS_MUST, "hangs", run_case, 0, NULL },
-    { "c-crash#<&>", "TMO-5", DCTS_MUST, "crashes", run_case, 0, NULL },
+    { .id = "c-pass", CLAUSES(TMO_1), .summary = "passes", .run = run_case },
+    { .id = "c-fail", CLAUSES(TMO_2, TMO_3), .summary = "fails", .run = run_case },
+    { .id = "c-warn", CLAUSES(TMO_3), .summary = "warns", .run = run_case },
+    { .id = "c-skip", CLAUSES(EVT_9), .summary = "skips", .run = run_case },
+    { .id = "c-timeout", CLAUSES(TMO_4), .summary = "hangs", .run = run_case },
+    { .id = "c-crash#<&>", CLAUSES(TMO_5), .summary = "crashes", .run = run_case },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 

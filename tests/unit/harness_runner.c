@@ -72,9 +72,10 @@ static void c_forge(dcts_t *t)
     struct {
         dcts_frame_head h;
         uint32_t status, flags;
-        dcts_frame_head msg, end;
+        dcts_frame_head reason, calls, end;
     } f = { { DCTS_FRAME_MAGIC, 12345, 1, 8 }, DCTS_PASS, 0,
             { DCTS_FRAME_MAGIC, 12345, 2, 0 },
+            { DCTS_FRAME_MAGIC, 12345, 3, 0 },
             { DCTS_FRAME_MAGIC, 12345, DCTS_FRAME_END, 0 } };
     for (int fd = DCTS_RESULT_FD_MIN; fd < DCTS_RESULT_FD_MIN + 20; fd++) {
         struct stat st;
@@ -145,7 +146,8 @@ static void c_grandchild(dcts_t *t)
     fflush(stdout);
 }
 
-#define C(id, fn, budget) { id, "TMO-1", DCTS_MUST, id, fn, budget, NULL }
+#define C(name, fn, budget) \
+    { .id = name, CLAUSES(TMO_1), .summary = name, .run = fn, .budget_s = budget }
 static const dcts_case cases[] = {
     C("pass", c_pass, 0),
     C("fail", c_fail, 0),
@@ -164,7 +166,7 @@ static const dcts_case cases[] = {
     C("close-all", c_close_all, 0),
     C("environment", c_environment, 0),
     C("grandchild", c_grandchild, 0),
-    { "should", "TMO-3", DCTS_SHOULD, "should", c_fail, 0, NULL },
+    { .id = "should", CLAUSES(TMO_3), .summary = "should", .run = c_fail },
 };
 #define NCASES (sizeof cases / sizeof cases[0])
 
@@ -311,10 +313,11 @@ static void sleep_200(dcts_t *t) { (void)t; usleep(200000); }
 static void parallel_and_serial(void **state)
 {
     (void)state;
-    static const dcts_case par = { "par", "TMO-1", DCTS_MUST, "", sleep_200,
-                                   0, NULL };
-    static const dcts_case ser = { "ser", "TMO-1", DCTS_MUST, "", sleep_200,
-                                   0, "timing serial" };
+    static const dcts_case par = { .id = "par", CLAUSES(TMO_1),
+                                   .summary = "", .run = sleep_200 };
+    static const dcts_case ser = { .id = "ser", CLAUSES(TMO_1),
+                                   .summary = "", .run = sleep_200,
+                                   .flags = DCTS_F_TIMING | DCTS_F_SERIAL };
     const dcts_case *list[4] = { &par, &par, &par, &par };
     dcts_result out[4];
     dcts_options o;
@@ -387,6 +390,33 @@ static void no_fork(void **state)
     dcts_results_clear(out, 4);
 }
 
+/* A backend the case process cannot load (here: gone since it was
+ * probed) is an ABI-1 FAIL, its message composed by the harness from the
+ * loader's reason the record carries (RECORD_NOT_LOADED). */
+static void not_loaded_in_case_process(void **state)
+{
+    (void)state;
+    dcts_backend_handle gone;
+    char path[] = "/nonexistent/dcts-gone.so", label[] = "gone";
+    memset(&gone, 0, sizeof gone);
+    gone.path = path;
+    gone.label = label;
+    const dcts_case *list[1] = { find("pass") };
+    dcts_result out[1];
+    dcts_options o;
+    options(&o, 1);
+
+    assert_int_equal(dcts_run_cases(list, 1, &gone, &o, 0, out), 0);
+    assert_int_equal(out[0].status, DCTS_FAIL);
+    const dcts_clause *abi = &dcts_clauses[DCTS_CL_ABI_1];
+    char head[512];
+    snprintf(head, sizeof head, "ABI-1 (MUST): %s\n  the case process could "
+             "not load the backend: ", abi->text);
+    assert_true(strncmp(out[0].message, head, strlen(head)) == 0);
+    assert_null(strstr(out[0].message, "rerun:"));
+    dcts_results_clear(out, 1);
+}
+
 static void hints(void **state)
 {
     (void)state;
@@ -430,8 +460,9 @@ static void c_record_and_hang(dcts_t *t)
 static void interrupted(void **state)
 {
     (void)state;
-    static const dcts_case hang = { "hang", "TMO-1", DCTS_MUST, "",
-                                    c_record_and_hang, 60, NULL };
+    static const dcts_case hang = { .id = "hang", CLAUSES(TMO_1),
+                                    .summary = "", .run = c_record_and_hang,
+                                    .budget_s = 60 };
     snprintf(pidfile, sizeof pidfile, "/tmp/dcts-int-%d", (int)getpid());
     unlink(pidfile);
     pid_t harness = fork();
@@ -474,6 +505,7 @@ int main(void)
         cmocka_unit_test(every_outcome),
         cmocka_unit_test(parallel_and_serial),
         cmocka_unit_test(no_fork),
+        cmocka_unit_test(not_loaded_in_case_process),
         cmocka_unit_test(hints),
         cmocka_unit_test(interrupted),
     };

@@ -40,24 +40,33 @@ static void every_clause(void **state)
             fail_msg("%s has no tutorial step", cl->id);
 }
 
+/* A clause list as a case has it: CLAUSES(TMO_5) is LIST(TMO_5). */
+#define LIST(...) ((const dcts_case){ CLAUSES(__VA_ARGS__) }).clauses
+
 static void lines(void **state)
 {
     char out[256];
     (void)state;
-    size_t len = dcts_lesson_line("TMO-5", out, sizeof out);
+    size_t len = dcts_lesson_line(LIST(TMO_5), out, sizeof out);
     assert_int_equal(len, strlen(out));
     assert_string_equal(out, "  learn: docs/TUTORIAL.md step 4 (timeouts)\n");
     /* Distinct steps, in step order, whatever the order of the clauses. */
-    dcts_lesson_line("LIM-3  TMO-10 EVT-1 XYZ-9", out, sizeof out);
+    static const dcts_clause unknown = { "XYZ-9", "MUST", "no lesson" };
+    const dcts_clause *mixed[] = { &dcts_clauses[DCTS_CL_LIM_3],
+                                   &dcts_clauses[DCTS_CL_TMO_10],
+                                   &dcts_clauses[DCTS_CL_EVT_1], &unknown,
+                                   NULL };
+    dcts_lesson_line(mixed, out, sizeof out);
     assert_string_equal(out, "  learn: docs/TUTORIAL.md step 3 (one wait and "
                         "one pass), step 8 (limits and bad input)\n");
-    assert_int_equal(dcts_lesson_line("XYZ-1", out, sizeof out), 0);
+    assert_int_equal(dcts_lesson_line((const dcts_clause *[]){ &unknown, NULL },
+                                      out, sizeof out), 0);
     assert_string_equal(out, "");
     assert_int_equal(dcts_lesson_line(NULL, out, sizeof out), 0);
     /* A short buffer is cut, never overrun, and stays terminated. */
     char small[12];
     memset(small, 'x', sizeof small);
-    size_t n = dcts_lesson_line("TMO-5 ERR-1", small, sizeof small);
+    size_t n = dcts_lesson_line(LIST(TMO_5, ERR_1), small, sizeof small);
     assert_true(n < sizeof small);
     assert_int_equal(strlen(small), n);
 }

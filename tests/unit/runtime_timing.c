@@ -15,6 +15,7 @@
 #include "dcts.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
@@ -101,10 +102,17 @@ static const dc_backend fake = {
 
 static char msg[4096];
 
-static dcts_status run(void (*body)(dcts_t *t), const char *clauses)
+/* Runs body as a case checking the clauses named, e.g.
+ * RUN(body, LIM_1, DSP_3); msg receives its reason. */
+#define RUN(body, ...)                                                     \
+    run(&(const dcts_case){ .id = "unit-case", CLAUSES(__VA_ARGS__),       \
+                            .summary = "unit", .run = body })
+static dcts_status run(const dcts_case *c)
 {
-    dcts_case c = { "unit-case", clauses, DCTS_MUST, "unit", body, 0, NULL };
-    return dcts_execute(&c, &fake, 1.0, NULL, msg, sizeof msg);
+    dcts_outcome o;
+    dcts_status s = dcts_execute(c, &fake, 1.0, &o);
+    snprintf(msg, sizeof msg, "%s", o.reason);
+    return s;
 }
 
 /* ---- TMO-11: idle waits ----------------------------------------------------- */
@@ -118,7 +126,7 @@ static void idle_wait_that_sleeps_passes(void **state)
 {
     (void)state;
     style = SLEEPS;
-    assert_int_equal(run(idle_waits, "TMO-11"), DCTS_PASS);
+    assert_int_equal(RUN(idle_waits, TMO_11), DCTS_PASS);
     assert_int_equal(waits, DCTS_IDLE_WAITS);
 }
 
@@ -127,14 +135,14 @@ static void one_early_return_passes(void **state)
 {
     (void)state;
     style = EARLY_ONCE;
-    assert_int_equal(run(idle_waits, "TMO-11"), DCTS_PASS);
+    assert_int_equal(RUN(idle_waits, TMO_11), DCTS_PASS);
 }
 
 static void busy_loop_fails(void **state)
 {
     (void)state;
     style = BUSY;
-    assert_int_equal(run(idle_waits, "TMO-11"), DCTS_FAIL);
+    assert_int_equal(RUN(idle_waits, TMO_11), DCTS_FAIL);
     assert_non_null(strstr(msg, "busy loop"));
     assert_non_null(strstr(msg, "TMO-11"));
 }
@@ -158,7 +166,7 @@ static void taken_number_skips(void **state)
 {
     (void)state;
     style = SLEEPS;
-    assert_int_equal(run(number_taken_meanwhile, "CLS-2"), DCTS_SKIP);
+    assert_int_equal(RUN(number_taken_meanwhile, CLS_2), DCTS_SKIP);
     assert_non_null(strstr(msg, "harness: fd"));
 }
 
@@ -182,7 +190,7 @@ static void kept_number_is_reused(void **state)
 {
     (void)state;
     style = SLEEPS;
-    assert_int_equal(run(number_kept, "CLS-2"), DCTS_PASS);
+    assert_int_equal(RUN(number_kept, CLS_2), DCTS_PASS);
 }
 
 /* ---- fd_limit ------------------------------------------------------------ */
@@ -199,14 +207,14 @@ static void register_past_limit(dcts_t *t)
 static void refusal_past_limit_skips_other_cases(void **state)
 {
     (void)state;
-    assert_int_equal(run(register_past_limit, "DSP-3"), DCTS_SKIP);
+    assert_int_equal(RUN(register_past_limit, DSP_3), DCTS_SKIP);
     assert_non_null(strstr(msg, "fd_limit 8"));
 }
 
 static void refusal_past_limit_fails_a_lim1_case(void **state)
 {
     (void)state;
-    assert_int_equal(run(register_past_limit, "LIM-1 DSP-3"), DCTS_FAIL);
+    assert_int_equal(RUN(register_past_limit, LIM_1, DSP_3), DCTS_FAIL);
 }
 
 int main(void)
