@@ -72,6 +72,10 @@ done
 step "clause coverage"
 if build/dispatch-cts --check-coverage; then pass "every clause is named by a case"
 else fail "clause coverage"; fi
+# Rows name clauses by identifier (TMO_9); the comment of each case names
+# them as the contract does, so that grep -r TMO-9 finds the case.
+if python3 tools/case-comments.py; then pass "every case's comment names its clauses"
+else fail "a case's comment does not name its clauses"; fi
 
 # ---- the layers: the build refuses a file that reaches past its own ------------
 step "the layers (tests/layers.sh)"

@@ -172,6 +172,7 @@ static void duplicate_outlives(dcts_t *t, dcts_probe *bystander,
               bystander->calls, bystander->r);
 }
 
+/* CLS-2, CLS-1, TMO-11: the scenario above with O alone. */
 static void duplicate_outlives_closed_fd(dcts_t *t)
 {
     duplicate_outlives(t, NULL, -1);
@@ -187,7 +188,8 @@ static void duplicate_outlives_closed_fd(dcts_t *t)
  * Catches: an epoll rebuild that drops or mangles the other registrations
  * (a copy loop that skips some, a wrong tag, the old epoll fd kept), or
  * that takes a new epoll fd of 0 for a failure and keeps the stale entry
- * (every wait then ends at once). */
+ * (every wait then ends at once).
+ * Also checks: TMO-11. */
 static void duplicate_outlives_closed_fd_others_kept(dcts_t *t)
 {
     int peer;
@@ -253,7 +255,8 @@ static void closed_unknown_fd_harmless(dcts_t *t)
  * other targets are untouched, and A can be registered again and works.
  * Catches: a backend that counts registrations down on every call (a
  * second call corrupts the count, and the buffers sized by it), or errs on
- * the second call. */
+ * the second call.
+ * Also checks: FLT-2. */
 static void closed_twice_harmless(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);
@@ -288,7 +291,8 @@ static void closed_twice_harmless(dcts_t *t)
 /* CLS-5: O is dropped, N takes O's fd number and registers; a stale
  * socket_closed(fd, O) (e.g. from O's delayed cleanup) must leave N alone.
  * Catches: a backend whose socket_closed removes whatever holds fd,
- * ignoring which target it was called for. */
+ * ignoring which target it was called for.
+ * Also checks: CLS-2. */
 static void stale_closed_keeps_new_holder(dcts_t *t)
 {
     dcts_probe *o = dcts_ready_probe(t, "O", 1, 0, 0);

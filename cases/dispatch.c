@@ -410,7 +410,8 @@ static void callback_removes_and_frees_other(dcts_t *t)
  * C's socket is not readable, so C gets nothing from that pass (the stale
  * R was the old socket's) nor the next; once written to, C is called.
  * Catches: a backend that re-checks only "is this fd registered?" and so
- * hands the old socket's events to whoever holds the number now. */
+ * hands the old socket's events to whoever holds the number now.
+ * Also checks: CLS-2. */
 static void reused_fd_gets_no_stale_event(dcts_t *t)
 {
     duel d = { .deed = deed_close_and_plant };
@@ -468,7 +469,8 @@ static int act_grow(dcts_t *t, dcts_probe *p, unsigned long r,
  * original ready target exactly once, and the next pass calls all 100.
  * Catches: a backend that keeps a pointer into its registry across a call
  * (stale after a realloc), or whose loop bound or ready list is corrupted
- * by a registry that grows mid-pass. */
+ * by a registry that grows mid-pass.
+ * Also checks: DSP-3. */
 static void registry_grows_in_callback(dcts_t *t)
 {
     struct growth g = { .made = 0 };
@@ -647,7 +649,8 @@ static int act_nest(dcts_t *t, dcts_probe *p, unsigned long r,
  * and the next top-level dispatch works.
  * Catches: no nesting guard (the nested pass calls the others a second
  * time, or clobbers the outer pass's state), a guard that clears itself on
- * the nested -EBUSY return, and a guard left set after the outer pass. */
+ * the nested -EBUSY return, and a guard left set after the outer pass.
+ * Also checks: DSP-1. */
 static void nested_dispatch_refused_or_supported(dcts_t *t)
 {
     struct nesting ns = { .reentrant = !!(t->be->caps & DC_CAP_REENTRANT) };
@@ -708,7 +711,8 @@ static void expect_exactly(dcts_t *t, dcts_probe **p, const int *live, int n,
  * open-addressing table that ends a probe chain at a deleted slot (its
  * later members are lost to dispatch, or registered twice by a change),
  * a swap-remove that leaves an index pointing at the moved member, a
- * sparse array compacted without remapping. */
+ * sparse array compacted without remapping.
+ * Also checks: FLT-3. */
 static void churned_registry_finds_every_member(dcts_t *t)
 {
     int room = dcts_fd_room(t);

@@ -282,14 +282,16 @@ static void rest_reported_after_raise(dcts_t *t)
 }
 
 /* ERR-7: the same when the pass ends by DC_EXIT.
- * Catches: a backend that drops its ready list on the DC_EXIT path only. */
+ * Catches: a backend that drops its ready list on the DC_EXIT path only.
+ * Also checks: ERR-2. */
 static void rest_reported_after_exit(dcts_t *t)
 {
     rest_reported_after(t, DC_EXIT, NULL, DC_EXIT);
 }
 
 /* ERR-7: the same when the handler's return ends the pass.
- * Catches: a backend that drops its ready list when the handler fails. */
+ * Catches: a backend that drops its ready list when the handler fails.
+ * Also checks: ERR-5. */
 static void rest_reported_after_handler_raise(dcts_t *t)
 {
     int reraise = 99;

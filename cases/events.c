@@ -355,7 +355,8 @@ static void writable_only_gets_only_w(dcts_t *t)
 
 /* EVT-1: with nothing pending, no interest gets a call.
  * Catches: a backend that reports the interest instead of readiness, or
- * calls every registered target on every pass. */
+ * calls every registered target on every pass.
+ * Also checks: DSP-4. */
 static void nothing_pending_not_called(dcts_t *t)
 {
     dcts_probe *p = dcts_probe_new(t, "A", filled_socket(t));
@@ -396,7 +397,8 @@ static void fields_carry_native_bits(dcts_t *t)
 /* EVT-3: a readable and writable socket reports only the asked fields.
  * Catches: a backend that waits for, or reports, every condition of the fd
  * whatever the interest (all fds in every select set; pollfd.events fixed
- * at POLLIN|POLLOUT; revents passed through unmasked). */
+ * at POLLIN|POLLOUT; revents passed through unmasked).
+ * Also checks: EVT-1. */
 static void unwanted_fields_stay_zero(dcts_t *t)
 {
     static const int interests[] = { F_R, F_W, F_E, F_R | F_E, F_W | F_E };
@@ -427,7 +429,8 @@ static void unwanted_fields_stay_zero(dcts_t *t)
 /* EVT-3: an R-only target is not woken, nor spun on, by writability.
  * Catches: a backend that puts an R-only fd in the write set (or asks
  * POLLOUT) and masks the result afterwards: nobody is called, but every
- * wait returns at once (a busy loop). */
+ * wait returns at once (a busy loop).
+ * Also checks: TMO-11. */
 static void r_only_not_woken_by_writable(dcts_t *t)
 {
     int peer;
@@ -452,7 +455,8 @@ static void r_only_not_woken_by_writable(dcts_t *t)
  * Catches: a backend that waits on every fd for a field it was not asked
  * for (an fd put in readfds, writefds or exceptfds whatever its interest,
  * e.g. a flag test written with | for &) and masks the result afterwards:
- * nobody is called, but every wait returns at once (a busy loop). */
+ * nobody is called, but every wait returns at once (a busy loop).
+ * Also checks: TMO-11. */
 static void unasked_fields_do_not_wake(dcts_t *t)
 {
     dcts_probe *w = watch(t, "W", readable_filled_socket(t), 0, 1, 0);
@@ -474,7 +478,8 @@ static void unasked_fields_do_not_wake(dcts_t *t)
 /* EVT-4: a pipe whose writer closed reaches an R-only reader; no spin after.
  * Catches: a poll backend that masks revents by the interest before
  * mapping it, so POLLHUP without POLLIN is dropped: poll returns at once on
- * every call and nobody is told (100% CPU). */
+ * every call and nobody is told (100% CPU).
+ * Also checks: EVT-6, TMO-11. */
 static void pipe_hangup_reaches_r_only_target(dcts_t *t)
 {
     dcts_probe *p = watch(t, "A", pipe_writer_gone(t), 1, 0, 0);
@@ -492,15 +497,6 @@ static void pipe_hangup_reaches_r_only_target(dcts_t *t)
     dcts_expect_idle_wait(t, 30, "after the only target removed itself");
 }
 
-/* EVT-4, FLT-7: a pipe whose writer closed, its reader registered for E
- * only.  The kernel reports the hangup whatever it was asked: the reader
- * is told (in E where the model has a hangup bit), or, where the model's E
- * does not cover it (select's exceptfds), the wait sleeps.  Sleeping is
- * measured in CPU time: a wait that returns at once and waits again
- * inside the backend looks like a sleep by the clock.
- * Catches: a backend, or an engine under it, that waits on the fd, gets
- * the hangup it did not ask for, finds no target wanting it and waits
- * again at once: 100% CPU for the whole timeout, and nobody is told. */
 /* The share of the wall time this thread gets while it spins (1 on an
  * idle machine, less under load), measured over about ms. */
 static double cpu_share(double ms)
@@ -514,6 +510,16 @@ static double cpu_share(double ms)
     return share > 1 ? 1 : share;
 }
 
+/* EVT-4, FLT-7: a pipe whose writer closed, its reader registered for E
+ * only.  The kernel reports the hangup whatever it was asked: the reader
+ * is told (in E where the model has a hangup bit), or, where the model's E
+ * does not cover it (select's exceptfds), the wait sleeps.  Sleeping is
+ * measured in CPU time: a wait that returns at once and waits again
+ * inside the backend looks like a sleep by the clock.
+ * Catches: a backend, or an engine under it, that waits on the fd, gets
+ * the hangup it did not ask for, finds no target wanting it and waits
+ * again at once: 100% CPU for the whole timeout, and nobody is told.
+ * Also checks: TMO-11. */
 static void pipe_hangup_e_only_no_spin(dcts_t *t)
 {
     dcts_probe *p = watch(t, "A", pipe_writer_gone(t), 0, 0, 1);
@@ -736,7 +742,8 @@ static void poll_bits_match_kernel(dcts_t *t)
 /* EVT-9: the same with R-only, W-only and E-only interests.
  * Catches: the same under narrow interests, where the kernel still reports
  * hangups and errors unasked: a backend masking revents by interest, or
- * one asking the kernel for more than the interest and reporting it. */
+ * one asking the kernel for more than the interest and reporting it.
+ * Also checks: EVT-3, EVT-4. */
 static void poll_bits_match_kernel_narrow(dcts_t *t)
 {
     skip_unless_poll_model(t);

@@ -54,7 +54,8 @@ static void expect_last_call(dcts_t *t, const dcts_probe *p, int calls,
 /* FLT-1: after (0,0,0) a readable target is never called nor waited on.
  * Catches: all-false stored as an interest of 0 that is still called, or a
  * target dropped from the table while its fd stays in the wait set (every
- * wait returns at once and nobody is called: a busy loop). */
+ * wait returns at once and nobody is called: a busy loop).
+ * Also checks: TMO-11. */
 static void all_false_removes_completely(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 1);
@@ -129,7 +130,8 @@ static void removal_leaves_others_working(dcts_t *t)
 
 /* FLT-2: a removed target re-registers, by either call, with no remnant.
  * Catches: a removed slot left in a state that refuses or ignores the next
- * registration, or the old interest surviving removal (a remnant). */
+ * registration, or the old interest surviving removal (a remnant).
+ * Also checks: FLT-5. */
 static void readd_after_removal_works(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 0, 1, 0);
@@ -178,7 +180,8 @@ static void switch_r_to_w_takes_effect(dcts_t *t)
 
 /* FLT-3: a narrowed filter stops reporting the dropped field.
  * Catches: narrowing that keeps reporting the dropped field (flags ORed
- * into the old ones, or the field masked only on registration). */
+ * into the old ones, or the field masked only on registration).
+ * Also checks: EVT-3. */
 static void narrowing_drops_the_field(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 1, 1, 0);
@@ -242,7 +245,8 @@ static void change_after_unseen_event(dcts_t *t)
 /* FLT-4: a second target on a held fd replaces the first, interest and all.
  * Catches: a per-fd list that keeps both targets (the first still called),
  * a union of the two interests, or a later removal of the replaced target
- * taking the new one with it. */
+ * taking the new one with it.
+ * Also checks: FLT-1. */
 static void second_target_replaces_first(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 0, 1, 0);
@@ -415,7 +419,8 @@ static void poll_filter_matches_boolean_filter(dcts_t *t)
 
 /* FLT-6: native flags 0 is removal: never called, fd not waited on.
  * Catches: flags 0 taken as "no change" (or refused), or a target dropped
- * from the table while its fd stays in the wait set (a busy loop). */
+ * from the table while its fd stays in the wait set (a busy loop).
+ * Also checks: TMO-11. */
 static void poll_filter_zero_removes(dcts_t *t)
 {
     dcts_probe *a = dcts_ready_probe(t, "A", 1, 0, 0);

@@ -239,7 +239,8 @@ static void expect_closed_fd_told(dcts_t *t, dcts_probe *a, dcts_probe *b,
  * Catches: select's EBADF returned as -EBADF on every call (every target
  * wedged), a retry loop on EBADF that never ends or spins, the closed fd
  * dropped without telling its target, the fd kept in the sets after
- * socket_closed (every later wait fails at once: a busy loop). */
+ * socket_closed (every later wait fails at once: a busy loop).
+ * Also checks: TMO-11. */
 static void fd_closed_behind_the_back(dcts_t *t)
 {
     int peer;
@@ -259,7 +260,8 @@ static void fd_closed_behind_the_back(dcts_t *t)
  * news, and still reaches its target.
  * Catches: a select backend that, once the retry without the closed fd
  * finds nothing ready (0), returns "nothing happened" without reporting
- * the closed fd it found, so its target is never told. */
+ * the closed fd it found, so its target is never told.
+ * Also checks: TMO-11. */
 static void fd_closed_behind_the_back_alone(dcts_t *t)
 {
     dcts_probe *b = dcts_probe_on_socketpair(t, "B", NULL);
@@ -279,7 +281,8 @@ static void fd_closed_behind_the_back_alone(dcts_t *t)
  * fd (an epoll fd) may be 0.
  * Catches: a loop over the fds (building the sets, reading the results,
  * looking for closed fds) that starts at 1, or "fd > 0" taken for "fd is
- * valid" (for the caller's fds or the backend's own). */
+ * valid" (for the caller's fds or the backend's own).
+ * Also checks: TMO-11. */
 static void fd_zero(dcts_t *t)
 {
     int peer;

@@ -26,18 +26,24 @@ static void run_seeds(dcts_t *t, unsigned features, unsigned long first)
 /* Catches: anything the model disagrees with in filters, reads, writes,
  * shutdowns and callbacks that change interests: a narrowed field still
  * delivered, a ready target skipped, an edge-triggered report, bits not in
- * the declared model's form, a removal that leaves the target called. */
+ * the declared model's form, a removal that leaves the target called.
+ * Checks: DSP-1, DSP-2, DSP-3, DSP-4, DSP-5, EVT-1, EVT-2, EVT-3, EVT-9,
+ * FLT-3, FLT-5. */
 static void model_core(dcts_t *t) { run_seeds(t, MDL_F_CORE, 1000); }
 
 /* Catches: a stale result delivered to a target freed and reallocated at
  * the same address, or to the successor on a reused fd number; a late
- * socket_closed that removes the successor; replacement that unions. */
+ * socket_closed that removes the successor; replacement that unions.
+ * Checks: DSP-6, DSP-7, DSP-8, FLT-1, FLT-4, FLT-6, CLS-1, CLS-2, CLS-3,
+ * CLS-4, CLS-5. */
 static void model_close(dcts_t *t) { run_seeds(t, MDL_F_CORE | MDL_F_CLOSE, 2000); }
 
 /* Catches: a handler given the wrong target or code, DC_INTERRUPT given
  * to the handler, a pass that goes on after propagation, targets lost
  * after it, a handler that closes its target and crashes the pass, a
- * nested call not refused; bad timeouts and arguments not refused. */
+ * nested call not refused; bad timeouts and arguments not refused.
+ * Checks: ERR-2, ERR-3, ERR-4, ERR-5, ERR-6, ERR-7, ERR-8, DSP-9, LIM-1,
+ * LIM-2, LIM-4, TMO-7. */
 static void model_errors(dcts_t *t)
 {
     run_seeds(t, MDL_F_CORE | MDL_F_CLOSE | MDL_F_ERRORS | MDL_F_NESTED |
@@ -45,7 +51,8 @@ static void model_errors(dcts_t *t)
 }
 
 /* Catches: events of a duplicated file delivered, after its fd was closed
- * and socket_closed, to whatever holds the number next (CLS-2). */
+ * and socket_closed, to whatever holds the number next (CLS-2).
+ * Also checks: DSP-5. */
 static void model_dup(dcts_t *t) { run_seeds(t, MDL_F_CORE | MDL_F_CLOSE | MDL_F_DUP, 4000); }
 
 /* Catches: a backend that crashes, wedges or calls freed targets when a

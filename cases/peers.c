@@ -666,7 +666,8 @@ static void tcp_echo(dcts_t *t)
  * readiness rules differ from TCP's (writable only while less than a
  * quarter of the send buffer is queued).
  * Catches: the same defects as peer-tcp-echo, on the other kind of
- * stream socket a server listens on. */
+ * stream socket a server listens on.
+ * Checks: DSP-2, FLT-3, DSP-4, EVT-3, EVT-4, EVT-6. */
 static void unix_echo(dcts_t *t)
 {
     echo_big(t, 1);
@@ -711,7 +712,8 @@ static void tcp_half_close(dcts_t *t)
  * errors (that clears the error: the target's read returns 0, a clean
  * end, instead of ECONNRESET); one whose socket_closed does nothing (the
  * closed fd is still watched: select fails with EBADF and the freed
- * target is called). */
+ * target is called).
+ * Also checks: TMO-11. */
 static void tcp_reset(dcts_t *t)
 {
     struct peer pr;

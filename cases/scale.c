@@ -219,7 +219,8 @@ static void scatter(int n, int k)
  * fd_limit 0), a swap-remove that forgets to fix the moved fd's index (the
  * wrong target called, or a removed one), a scan or wait buffer that stops
  * early, and removed-but-readable fds still reported.  SKIPs under a
- * declared fd_limit below 16,384: its point is the size. */
+ * declared fd_limit below 16,384: its point is the size.
+ * Also checks: FLT-1. */
 static void tens_of_thousands(dcts_t *t)
 {
     long room = nofile_hard_limit() - HEADROOM;
