@@ -313,19 +313,3 @@ size_t dcts_text_width(const char *s)
             w++;
     return w;
 }
-
-int dcts_word_in(const char *list, const char *word)
-{
-    size_t wl = strlen(word);
-    if (!list || wl == 0)
-        return 0;
-    const char *p = list;
-    while (*p) {
-        p += strspn(p, " \t");
-        size_t n = strcspn(p, " \t");
-        if (n == wl && memcmp(p, word, n) == 0)
-            return 1;
-        p += n;
-    }
-    return 0;
-}

@@ -90,7 +90,4 @@ void dcts_buf_add_first_line(dcts_buf *b, const char *s, size_t max);
  * one (good enough for ids and names). */
 size_t dcts_text_width(const char *s);
 
-/* True when word occurs in the space-separated list (which may be NULL). */
-int dcts_word_in(const char *list, const char *word);
-
 #endif /* DCTS_TEXT_H */

@@ -197,9 +197,6 @@ static void layout(void **state)
     assert_null(text_problem(dcts_buf_str(&b), ""));   /* cut whole chars */
     dcts_buf_free(&b);
     assert_int_equal(dcts_text_width("caf\xc3\xa9"), 4);
-    assert_true(dcts_word_in("timing serial tcp", "serial"));
-    assert_false(dcts_word_in("timing serialx", "serial"));
-    assert_false(dcts_word_in(NULL, "serial"));
     dcts_buf_printf(&b, "%d-%s", 42, "x");
     assert_string_equal(dcts_buf_str(&b), "42-x");
     char *s = dcts_buf_take(&b);
