@@ -111,17 +111,6 @@ dcts_bench_row *dcts_bench_add_row(dcts_bench_results *r, const char *impl,
     return row;
 }
 
-const dcts_bench_row *dcts_bench_find_row(const dcts_bench_results *r,
-                                          const char *impl, size_t n,
-                                          size_t active)
-{
-    for (size_t i = 0; i < r->nrows; i++)
-        if (r->rows[i].n == n && r->rows[i].active == active &&
-            strcmp(r->rows[i].impl, impl) == 0)
-            return &r->rows[i];
-    return NULL;
-}
-
 const char *dcts_bench_mode_name(const dcts_bench_results *r)
 {
     return r->pipes ? "pipes" : "socketpairs";

@@ -70,11 +70,6 @@ dcts_bench_row *dcts_bench_add_row(dcts_bench_results *r, const char *impl,
                                    int baseline, const char *reference,
                                    size_t n, size_t active, long writes);
 
-/* The row of impl at (n, active), or NULL. */
-const dcts_bench_row *dcts_bench_find_row(const dcts_bench_results *r,
-                                          const char *impl, size_t n,
-                                          size_t active);
-
 /* "socketpairs" or "pipes". */
 const char *dcts_bench_mode_name(const dcts_bench_results *r);
 /* "CPU time" or "wall time". */

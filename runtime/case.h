@@ -144,8 +144,5 @@ typedef struct dcts_outcome {
  * rest of the outcome.  TIMEOUT and CRASH are the harness's to give. */
 dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
                          double timeout_scale, dcts_outcome *out);
-/* True when the last case run here ended with SKIP_DECLARED: a SKIP that
- * follows from what the backend declares, not from the environment. */
-int dcts_skip_is_declared(void);
 
 #endif /* DCTS_CASE_H */

@@ -64,7 +64,8 @@ void dcts_env_measure_fds(void)
     e->fds_measured = 1;
 }
 
-int dcts_env_fd_was_open(int fd)
+/* True when fd was open before the backend was loaded. */
+static int fd_was_open(int fd)
 {
     const dcts_env *e = &dcts_env_before;
     if (!e->fds_measured || fd < 0)
@@ -76,7 +77,7 @@ int dcts_env_fd_was_open(int fd)
 
 void dcts_need_free_fd(dcts_t *t, int fd)
 {
-    if (dcts_env_fd_was_open(fd))
+    if (fd_was_open(fd))
         SKIP("fd %d was already open in this process before the backend "
              "was loaded; cannot move a socket onto it", fd);
     if (dcts_fd_is_open(fd))

@@ -27,8 +27,6 @@ extern dcts_env dcts_env_before;
 void dcts_env_measure(void);
 /* Records which fds are open now (into dcts_env_before). */
 void dcts_env_measure_fds(void);
-/* True when fd was open before the backend was loaded. */
-int dcts_env_fd_was_open(int fd);
 /* True when fd is an open file descriptor now. */
 int dcts_fd_is_open(int fd);
 

@@ -72,7 +72,8 @@ void dcts_skip_declared(dcts_t *t, const char *fmt, ...)
     longjmp(case_exit, 1);
 }
 
-int dcts_skip_is_declared(void)
+/* True when the case just run ended with SKIP_DECLARED. */
+static int skip_is_declared(void)
 {
     return skip_declared && dcts_rt.outcome == DCTS_SKIP;
 }
@@ -234,7 +235,7 @@ dcts_status dcts_execute(const dcts_case *c, const dc_backend *be,
         s = DCTS_WARN;
     /* The parts only: the harness composes the message (runner.c). */
     out->status = s;
-    out->skip_declared = dcts_skip_is_declared();
+    out->skip_declared = skip_is_declared();
     out->reason = s == DCTS_PASS ? "" : dcts_rt.reason;
     out->calls = s == DCTS_FAIL || s == DCTS_WARN ? dcts_trace_text(NULL) : "";
     return s;
