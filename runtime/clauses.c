@@ -3,7 +3,7 @@
  * generated from spec/CONTRACT.md's headings (build/gen/clauses.c,
  * tools/gen-clauses.sh).
  */
-#include "dcts.h"
+#include "case.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -17,7 +17,7 @@ const dcts_clause *dcts_find_clause(const char *id)
 }
 
 /* A case's clause list is read here and nowhere else: a NULL-terminated
- * array of rows of dcts_clauses (dcts.h, CLAUSES). */
+ * array of rows of dcts_clauses (case.h, CLAUSES). */
 
 dcts_level dcts_case_level(const dcts_case *c)
 {

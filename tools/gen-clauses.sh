@@ -1,6 +1,6 @@
 #!/bin/sh
 # gen-clauses.sh ids CONTRACT.md: the clause identifiers (build/gen/
-# clause_ids.h, included by runtime/dcts.h):
+# clause_ids.h, included by runtime/case.h):
 #   DCTS_CL_TMO_1 ...  each clause heading's id, in the contract's order: its
 #                      row in dcts_clauses.  A case row names its clauses by
 #                      them (CLAUSES(TMO_1, TMO_5)), so a clause the contract
