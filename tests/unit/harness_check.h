@@ -17,6 +17,27 @@
 
 #define UNUSED __attribute__((unused))
 
+/* The first of words (n of them) that what usage writes does not
+ * contain, or NULL when it has every one: for the --help tests. */
+UNUSED static const char *usage_lacks(void (*usage)(FILE *f),
+                                      const char *const *words, size_t n)
+{
+    char *text = NULL;
+    size_t len = 0;
+    const char *missing = "(no text: open_memstream failed)";
+    FILE *f = open_memstream(&text, &len);
+    if (f) {
+        usage(f);
+        fclose(f);
+        missing = NULL;
+        for (size_t i = 0; i < n && !missing; i++)
+            if (!strstr(text, words[i]))
+                missing = words[i];
+    }
+    free(text);
+    return missing;
+}
+
 /* $DCTS_FIXTURES, or the fixtures directory next to the test binary's
  * directory (build/tests/NAME -> build/fixtures). */
 UNUSED static const char *fixture_dir(void)
